@@ -2,6 +2,8 @@ package complaint
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -140,9 +142,9 @@ func (c *Complaint) Validate() error {
 	if len(c.Custom) > MaxCustomFields {
 		v.add("custom", "too_many", "has %d fields, at most %d allowed", len(c.Custom), MaxCustomFields)
 	}
-	for k, val := range c.Custom {
+	for _, k := range slices.Sorted(maps.Keys(c.Custom)) {
 		v.text("custom key "+k, k, MaxCustomKeyLen, true)
-		v.text("custom."+k, val, MaxCustomValueLen, false)
+		v.text("custom."+k, c.Custom[k], MaxCustomValueLen, false)
 	}
 	if len(v.errs) == 0 {
 		return nil
