@@ -1,0 +1,79 @@
+package redress
+
+import (
+	"crypto/rand"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+)
+
+// Config tunes a Desk. The zero value works: wall clock, ULIDs, crypto/rand, no logging, no rules,
+// 24×7 defaults.
+type Config struct {
+	// Now is the clock. Every timestamp the Desk writes comes from it. Default time.Now.
+	Now func() time.Time
+	// NewID returns a new, unique, time-ordered ID for complaints, events and outbox messages.
+	// Default: ULIDs with monotonic entropy (safe for concurrent use).
+	NewID func() string
+	// Random feeds tracking codes. Default crypto/rand.Reader. Replace it only in tests.
+	Random io.Reader
+	// Logger receives the Desk's operational logs. Default: discard.
+	Logger *slog.Logger
+	// CloseAfter is how long after resolution a complaint may be closed without the customer's
+	// confirmation (seed 003: close only after the customer confirms, or after the policy's timeout).
+	// Zero means 7 days; negative disables closing by timeout.
+	CloseAfter time.Duration
+	// Authorizer, when set, is asked before every transition and action; a denial stops the change.
+	// routing.Policies implements it.
+	Authorizer Authorizer
+	// Outbox, when true, writes one outbox message per committed event, for webhook delivery by a relay
+	// (cmd/redressd runs one). Leave it off when nothing drains the outbox.
+	Outbox bool
+	// MaxRetries bounds how often Transition retries when it raced with another change and the caller
+	// did not name an ExpectedVersion. Zero means 3.
+	MaxRetries int
+}
+
+func (c *Config) setDefaults() error {
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.NewID == nil {
+		c.NewID = newULIDSource(c.Now, rand.Reader)
+	}
+	if c.Random == nil {
+		c.Random = rand.Reader
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	switch {
+	case c.CloseAfter == 0:
+		c.CloseAfter = 7 * 24 * time.Hour
+	case c.CloseAfter < 0:
+		c.CloseAfter = 0
+	}
+	if c.MaxRetries < 0 {
+		return fmt.Errorf("redress: Config.MaxRetries is %d, must not be negative", c.MaxRetries)
+	}
+	if c.MaxRetries == 0 {
+		c.MaxRetries = 3
+	}
+	return nil
+}
+
+// newULIDSource returns a concurrency-safe ULID generator; monotonic entropy keeps IDs made in the same
+// millisecond in order.
+func newULIDSource(now func() time.Time, r io.Reader) func() string {
+	var mu sync.Mutex
+	entropy := ulid.Monotonic(r, 0)
+	return func() string {
+		mu.Lock()
+		defer mu.Unlock()
+		return ulid.MustNew(ulid.Timestamp(now()), entropy).String()
+	}
+}
