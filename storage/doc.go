@@ -18,8 +18,33 @@
 // exactly what the others would.
 //
 // Errors callers branch on are sentinels checked with errors.Is: [ErrNotFound], [ErrConflict] (stale
-// ExpectedVersion, or an event sequence number already taken), [ErrDuplicate] (reused ID, tracking code
-// or external reference) and [ErrBadCursor]. Adapters wrap driver errors with %w.
+// ExpectedVersion, an event sequence number already taken, or a transaction the database refused to
+// serialize), [ErrDuplicate] (reused ID, tracking code or external reference), [ErrBadCursor] and
+// [ErrInvalid] (a caller bug such as an empty tenant; every Params type has a Validate method that
+// adapters call first). Adapters wrap driver errors with %w.
+//
+// # Details every adapter honours
+//
+// storagetest enforces each of these:
+//
+//   - Stored forms: times are normalised with [Time] and the zero time stays zero; empty attachments,
+//     tags, custom fields, event attributes and payloads come back nil; order within slices is kept.
+//   - Complaint IDs are unique across tenants and compare byte by byte (PostgreSQL: COLLATE "C").
+//   - ComplaintUpdate keeps the stored channel, external reference, tracking code and creation time; a
+//     complaint of another tenant is ErrNotFound.
+//   - EventAppend and TimerSet on a complaint the tenant does not have are ErrNotFound. A batch append is
+//     all or nothing; a sequence number repeated within a batch is ErrConflict. Listing the events or
+//     timers of an unknown complaint returns nothing and no error.
+//   - Orders: TimerList by due time then kind; TimerClaimDue by due time, tenant, complaint ID, kind;
+//     OutboxClaim by creation time then ID.
+//   - Outbox: a zero NextAttemptAt at enqueue means CreatedAt; a new message has no attempts, no error
+//     and is not dead; dead messages are never claimed but stay until acknowledged.
+//   - ComplaintPage.Next is empty exactly when no row follows. ComplaintCount reports unset values under
+//     the key "". Zero window bounds mean no bound.
+//   - A failed operation changes nothing and leaves the transaction usable (PostgreSQL adapters need
+//     savepoints or statements that cannot fail for this).
+//   - Update under a cancelled context commits nothing and returns an error matching the context's.
+//     After Close, Update and View return an error without running fn.
 //
 // Lists are keyset-paged: a page carries an opaque cursor that continues after its last row, so rows
 // inserted while a caller pages never shift or repeat what it sees.
