@@ -33,11 +33,14 @@ type Desk struct {
 	cfg       Config
 	lifecycle *complaint.Lifecycle
 	hooks     []hook
-	randMu    sync.Mutex // Config.Random need not be safe for concurrent use
+	// timerSources say which timers a complaint wants; timerHandlers act on fired timers by kind prefix.
+	timerSources  []timerSource
+	timerHandlers map[string]timerHandler
+	randMu        sync.Mutex // Config.Random need not be safe for concurrent use
 }
 
-// hook runs inside the transaction of every change, after the complaint and its events are final and
-// before they are written: SLA timers and the outbox are hooks.
+// hook runs inside the transaction of every change, after the complaint and its events are written:
+// SLA timers and the outbox are hooks. Hooks must not change the complaint.
 type hook func(ctx context.Context, tx storage.Tx, ch *change) error
 
 // change is one committed unit of work on a complaint.
@@ -55,7 +58,9 @@ func New(store storage.Store, cfg Config) (*Desk, error) {
 	if err := cfg.setDefaults(); err != nil {
 		return nil, err
 	}
-	d := &Desk{store: store, cfg: cfg, lifecycle: complaint.NewLifecycle()}
+	d := &Desk{store: store, cfg: cfg, lifecycle: complaint.NewLifecycle(), timerHandlers: map[string]timerHandler{}}
+	d.timerSources = append(d.timerSources, d.autoCloseTimer)
+	d.hooks = append(d.hooks, d.syncTimers)
 	if cfg.Outbox {
 		d.hooks = append(d.hooks, d.enqueueOutbox)
 	}
@@ -154,13 +159,7 @@ func (d *Desk) intakeOnce(ctx context.Context, actor complaint.Actor, in *compla
 		ch := &change{after: c}
 		d.addEvent(ch, complaint.Event{Type: complaint.EventReceived, Actor: actor.ID, At: now, To: complaint.StatusReceived,
 			Public: true, Note: "complaint received", Attrs: map[string]string{"channel": c.Channel}})
-		if err := d.runHooks(ctx, tx, ch); err != nil {
-			return err
-		}
-		if err := tx.ComplaintInsert(ctx, &storage.ComplaintInsertParams{Tenant: c.Tenant, Complaint: c}); err != nil {
-			return err
-		}
-		return tx.EventAppend(ctx, &storage.EventAppendParams{Tenant: c.Tenant, Events: ch.events})
+		return d.write(ctx, tx, ch)
 	})
 	if errors.Is(err, storage.ErrDuplicate) && c.ExternalRef != "" {
 		// Lost a race with a concurrent intake of the same reference: answer with the winner.
@@ -190,7 +189,24 @@ func (d *Desk) addEvent(ch *change, ev complaint.Event) {
 	ch.events = append(ch.events, ev)
 }
 
-func (d *Desk) runHooks(ctx context.Context, tx storage.Tx, ch *change) error {
+// write stores a change inside tx: the complaint (inserted at intake, otherwise updated against the
+// version it was read at), its new events, and whatever the hooks derive from them (timers, outbox).
+func (d *Desk) write(ctx context.Context, tx storage.Tx, ch *change) error {
+	c := ch.after
+	if ch.before == nil {
+		if err := tx.ComplaintInsert(ctx, &storage.ComplaintInsertParams{Tenant: c.Tenant, Complaint: c}); err != nil {
+			return err
+		}
+	} else {
+		c.Version = ch.before.Version + 1
+		c.UpdatedAt = d.now()
+		if err := tx.ComplaintUpdate(ctx, &storage.ComplaintUpdateParams{Tenant: c.Tenant, Complaint: c, ExpectedVersion: ch.before.Version}); err != nil {
+			return err
+		}
+	}
+	if err := tx.EventAppend(ctx, &storage.EventAppendParams{Tenant: c.Tenant, Events: ch.events}); err != nil {
+		return err
+	}
 	for _, h := range d.hooks {
 		if err := h(ctx, tx, ch); err != nil {
 			return err
@@ -429,15 +445,7 @@ func (d *Desk) mutate(ctx context.Context, tenant, id string, expected int64,
 			if err := fn(ctx, tx, cur, ch); err != nil {
 				return err
 			}
-			ch.after.Version = cur.Version + 1
-			ch.after.UpdatedAt = d.now()
-			if err := d.runHooks(ctx, tx, ch); err != nil {
-				return err
-			}
-			if err := tx.ComplaintUpdate(ctx, &storage.ComplaintUpdateParams{Tenant: tenant, Complaint: ch.after, ExpectedVersion: cur.Version}); err != nil {
-				return err
-			}
-			if err := tx.EventAppend(ctx, &storage.EventAppendParams{Tenant: tenant, Events: ch.events}); err != nil {
+			if err := d.write(ctx, tx, ch); err != nil {
 				return err
 			}
 			out = ch.after

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	mrand "math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -49,7 +50,7 @@ func newFixture(t *testing.T, mod ...func(*redress.Config)) *fixture {
 	clock := &fakeClock{t: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
 	store := memory.New()
 	t.Cleanup(func() { store.Close() })
-	cfg := redress.Config{Now: clock.Now, NewID: seqIDs(), Random: bytes.NewReader(bytes.Repeat([]byte{7, 1, 3, 9, 4, 2, 8, 6, 5}, 1000))}
+	cfg := redress.Config{Now: clock.Now, NewID: seqIDs(), Random: mrand.NewChaCha8([32]byte{7, 1, 3})}
 	for _, m := range mod {
 		m(&cfg)
 	}
