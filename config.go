@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/oklog/ulid/v2"
+
+	"github.com/redresshq/redress/sla"
 )
 
 // Config tunes a Desk. The zero value works: wall clock, ULIDs, crypto/rand, no logging, no rules,
@@ -30,6 +32,10 @@ type Config struct {
 	// Authorizer, when set, is asked before every transition and action; a denial stops the change.
 	// routing.Policies implements it.
 	Authorizer Authorizer
+	// SLA, when set, runs the policies' clocks on every complaint: the policy named by the complaint's
+	// SLAPolicy (set by triage rules or at intake) or the set's default. Timers for the next warning
+	// levels are stored with each change and fired by RunOnce. Nil runs no SLA clocks.
+	SLA *sla.Set
 	// Outbox, when true, writes one outbox message per committed event, for webhook delivery by a relay
 	// (cmd/redressd runs one). Leave it off when nothing drains the outbox.
 	Outbox bool

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/complaint"
+	"github.com/redresshq/redress/sla"
 	"github.com/redresshq/redress/storage"
 )
 
@@ -48,6 +49,10 @@ type change struct {
 	before *complaint.Complaint // nil at intake
 	after  *complaint.Complaint
 	events []complaint.Event // new events, numbered
+
+	stored       []complaint.Event // the complaint's events before this change, once loaded
+	storedLoaded bool
+	clocks       []sla.Clock // SLA clocks after the change, when SLA is configured
 }
 
 // New returns a Desk on store. It validates cfg and fills its defaults; store stays owned by the caller.
@@ -60,6 +65,10 @@ func New(store storage.Store, cfg Config) (*Desk, error) {
 	}
 	d := &Desk{store: store, cfg: cfg, lifecycle: complaint.NewLifecycle(), timerHandlers: map[string]timerHandler{}}
 	d.timerSources = append(d.timerSources, d.autoCloseTimer)
+	if cfg.SLA != nil {
+		d.timerSources = append(d.timerSources, d.slaTimers)
+		d.timerHandlers[sla.TimerPrefix] = d.fireSLA
+	}
 	d.hooks = append(d.hooks, d.syncTimers)
 	if cfg.Outbox {
 		d.hooks = append(d.hooks, d.enqueueOutbox)
@@ -193,6 +202,9 @@ func (d *Desk) addEvent(ch *change, ev complaint.Event) {
 // version it was read at), its new events, and whatever the hooks derive from them (timers, outbox).
 func (d *Desk) write(ctx context.Context, tx storage.Tx, ch *change) error {
 	c := ch.after
+	if err := d.beforeWrite(ctx, tx, ch); err != nil {
+		return err
+	}
 	if ch.before == nil {
 		if err := tx.ComplaintInsert(ctx, &storage.ComplaintInsertParams{Tenant: c.Tenant, Complaint: c}); err != nil {
 			return err

@@ -26,40 +26,38 @@ const (
 )
 
 // timerSource says which timers a complaint should have after a change.
-type timerSource func(ctx context.Context, c *complaint.Complaint, h *history) ([]storage.Timer, error)
+type timerSource func(ctx context.Context, tx storage.ReadTx, ch *change) ([]storage.Timer, error)
 
 // timerHandler acts on one fired timer. It may change ch.after and add events; returning acted=false
 // means the timer was stale and nothing happens.
-type timerHandler func(ctx context.Context, tm storage.Timer, ch *change, h *history) (acted bool, err error)
+type timerHandler func(ctx context.Context, tx storage.ReadTx, tm storage.Timer, ch *change) (acted bool, err error)
 
-// history loads a complaint's events at most once per change.
-type history struct {
-	tx     storage.ReadTx
-	c      *complaint.Complaint
-	events []complaint.Event
-	loaded bool
-}
-
-func (h *history) Events(ctx context.Context) ([]complaint.Event, error) {
-	if !h.loaded {
-		evs, err := h.tx.EventList(ctx, &storage.EventListParams{Tenant: h.c.Tenant, ComplaintID: h.c.ID})
-		if err != nil {
-			return nil, err
+// history returns every event of the changed complaint: the stored ones (read once per change) followed
+// by the change's new, not yet written events.
+func (ch *change) history(ctx context.Context, tx storage.ReadTx) ([]complaint.Event, error) {
+	if !ch.storedLoaded {
+		if ch.before != nil {
+			evs, err := tx.EventList(ctx, &storage.EventListParams{Tenant: ch.before.Tenant, ComplaintID: ch.before.ID, Limit: 0})
+			if err != nil {
+				return nil, err
+			}
+			ch.stored = evs[:len(evs):len(evs)]
 		}
-		h.events, h.loaded = evs, true
+		ch.storedLoaded = true
 	}
-	return h.events, nil
+	return append(ch.stored, ch.events...), nil
 }
 
 // autoCloseTimer wants a timer while a complaint is resolved and closing by timeout is allowed.
-func (d *Desk) autoCloseTimer(_ context.Context, c *complaint.Complaint, _ *history) ([]storage.Timer, error) {
+func (d *Desk) autoCloseTimer(_ context.Context, _ storage.ReadTx, ch *change) ([]storage.Timer, error) {
+	c := ch.after
 	if d.cfg.CloseAfter <= 0 || c.Status != complaint.StatusResolved || c.ResolvedAt.IsZero() {
 		return nil, nil
 	}
 	return []storage.Timer{{Tenant: c.Tenant, ComplaintID: c.ID, Kind: TimerAutoClose, DueAt: c.ResolvedAt.Add(d.cfg.CloseAfter)}}, nil
 }
 
-func (d *Desk) fireAutoClose(ctx context.Context, _ storage.Timer, ch *change, _ *history) (bool, error) {
+func (d *Desk) fireAutoClose(ctx context.Context, _ storage.ReadTx, _ storage.Timer, ch *change) (bool, error) {
 	next, ev, err := d.lifecycle.Apply(ctx, ch.after, complaint.Request{
 		Trigger: complaint.TriggerClose, Actor: SystemActor.ID, At: d.now(), CloseAfter: d.cfg.CloseAfter,
 		Note: "closed automatically: no reply from the customer within the policy's time",
@@ -81,10 +79,9 @@ var SystemActor = complaint.Actor{ID: "system", Role: complaint.RoleSystem}
 // syncTimers is the hook that makes a complaint's stored timers equal to what its sources want.
 func (d *Desk) syncTimers(ctx context.Context, tx storage.Tx, ch *change) error {
 	c := ch.after
-	h := &history{tx: tx, c: c}
 	var want []storage.Timer
 	for _, src := range d.timerSources {
-		ts, err := src(ctx, c, h)
+		ts, err := src(ctx, tx, ch)
 		if err != nil {
 			return err
 		}
@@ -239,13 +236,21 @@ func (d *Desk) fire(ctx context.Context, tx storage.Tx, tm storage.Timer) error 
 		return nil
 	}
 	ch := &change{before: cur, after: cur.Clone()}
-	acted, err := handler(ctx, tm, ch, &history{tx: tx, c: cur})
+	acted, err := handler(ctx, tx, tm, ch)
 	if err != nil {
 		return fmt.Errorf("redress: timer %s of complaint %s: %w", tm.Kind, tm.ComplaintID, err)
 	}
 	if !acted {
-		// Stale: make sure the complaint's timers still match what it wants, without a new version.
-		return d.syncTimers(ctx, tx, &change{before: cur, after: cur})
+		// Stale: nothing happens to the complaint, but its timers must still match what it wants (and
+		// a clock may have breached silently, which is worth a new version).
+		ch.after, ch.events = cur.Clone(), nil
+		if err := d.beforeWrite(ctx, tx, ch); err != nil {
+			return err
+		}
+		if ch.after.Breached != cur.Breached {
+			return d.write(ctx, tx, ch)
+		}
+		return d.syncTimers(ctx, tx, ch)
 	}
 	return d.write(ctx, tx, ch)
 }
