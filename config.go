@@ -10,6 +10,7 @@ import (
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/redresshq/redress/routing"
 	"github.com/redresshq/redress/sla"
 )
 
@@ -32,6 +33,17 @@ type Config struct {
 	// Authorizer, when set, is asked before every transition and action; a denial stops the change.
 	// routing.Policies implements it.
 	Authorizer Authorizer
+	// Rules triages every complaint at intake: CEL rules set category, severity, priority, safety,
+	// queue, tier, tags and SLA policy. Values the rules set replace those given at intake (the rule
+	// file is the operator's policy). Nil means no triage; Desk.SetRules swaps sets at run time.
+	Rules *routing.RuleSet
+	// Analyzer computes the text signals (sentiment, keywords, language) the rules see. Default:
+	// routing.DefaultLexicon(), a Chinese and English complaint lexicon.
+	Analyzer routing.Analyzer
+	// RepeatWithin: a complaint by the same customer in the same category within this window of an
+	// earlier one is flagged as a repeat (RepeatOf, tag "repeat"). Zero means DefaultRepeatWithin;
+	// negative turns detection off.
+	RepeatWithin time.Duration
 	// SLA, when set, runs the policies' clocks on every complaint: the policy named by the complaint's
 	// SLAPolicy (set by triage rules or at intake) or the set's default. Timers for the next warning
 	// levels are stored with each change and fired by RunOnce. Nil runs no SLA clocks.
@@ -62,6 +74,12 @@ func (c *Config) setDefaults() error {
 		c.CloseAfter = 7 * 24 * time.Hour
 	case c.CloseAfter < 0:
 		c.CloseAfter = 0
+	}
+	if c.Analyzer == nil {
+		c.Analyzer = routing.DefaultLexicon()
+	}
+	if c.RepeatWithin == 0 {
+		c.RepeatWithin = DefaultRepeatWithin
 	}
 	if c.MaxRetries < 0 {
 		return fmt.Errorf("redress: Config.MaxRetries is %d, must not be negative", c.MaxRetries)

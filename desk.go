@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redresshq/redress/complaint"
+	"github.com/redresshq/redress/routing"
 	"github.com/redresshq/redress/sla"
 	"github.com/redresshq/redress/storage"
 )
@@ -38,6 +40,7 @@ type Desk struct {
 	timerSources  []timerSource
 	timerHandlers map[string]timerHandler
 	randMu        sync.Mutex // Config.Random need not be safe for concurrent use
+	rules         atomic.Pointer[routing.RuleSet]
 }
 
 // hook runs inside the transaction of every change, after the complaint and its events are written:
@@ -65,6 +68,7 @@ func New(store storage.Store, cfg Config) (*Desk, error) {
 	}
 	d := &Desk{store: store, cfg: cfg, lifecycle: complaint.NewLifecycle(), timerHandlers: map[string]timerHandler{}}
 	d.timerSources = append(d.timerSources, d.autoCloseTimer)
+	d.rules.Store(cfg.Rules)
 	if cfg.SLA != nil {
 		d.timerSources = append(d.timerSources, d.slaTimers)
 		d.timerHandlers[sla.TimerPrefix] = d.fireSLA
@@ -151,6 +155,10 @@ func (d *Desk) intakeOnce(ctx context.Context, actor complaint.Actor, in *compla
 	if c.Tier == 0 {
 		c.Tier = complaint.TierFrontline
 	}
+	triaged, err := d.triage(ctx, c)
+	if err != nil {
+		return nil, false, err
+	}
 
 	var existing *complaint.Complaint
 	err = d.store.Update(ctx, func(tx storage.Tx) error {
@@ -168,6 +176,9 @@ func (d *Desk) intakeOnce(ctx context.Context, actor complaint.Actor, in *compla
 		ch := &change{after: c}
 		d.addEvent(ch, complaint.Event{Type: complaint.EventReceived, Actor: actor.ID, At: now, To: complaint.StatusReceived,
 			Public: true, Note: "complaint received", Attrs: map[string]string{"channel": c.Channel}})
+		if triaged != nil {
+			d.addEvent(ch, complaint.Event{Type: complaint.EventTriaged, Actor: SystemActor.ID, At: now, Attrs: triaged})
+		}
 		return d.write(ctx, tx, ch)
 	})
 	if errors.Is(err, storage.ErrDuplicate) && c.ExternalRef != "" {

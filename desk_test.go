@@ -59,7 +59,7 @@ func newFixture(t *testing.T, mod ...func(*redress.Config)) *fixture {
 	return &fixture{desk: d, store: store, clock: clock}
 }
 
-var agent = complaint.Actor{ID: "agent:li", Role: complaint.RoleAgent, Tier: complaint.TierFrontline}
+var agent = complaint.Actor{ID: "agent:li", Roles: []string{complaint.RoleAgent}, Tier: complaint.TierFrontline}
 
 func sample(tenant, ref string) *complaint.Complaint {
 	return &complaint.Complaint{
@@ -212,7 +212,7 @@ func TestCloseByPolicyTimeout(t *testing.T) {
 		c, err = f.desk.Transition(ctx, redress.TransitionRequest{Tenant: "acme", ID: c.ID, Actor: agent, Trigger: tr})
 		require.NoError(t, err)
 	}
-	system := complaint.Actor{ID: "system", Role: complaint.RoleSystem}
+	system := complaint.Actor{ID: "system", Roles: []string{complaint.RoleSystem}}
 	f.clock.Advance(71 * time.Hour)
 	_, err = f.desk.Transition(ctx, redress.TransitionRequest{Tenant: "acme", ID: c.ID, Actor: system, Trigger: complaint.TriggerClose})
 	require.ErrorIs(t, err, complaint.ErrIllegalTransition)

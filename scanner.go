@@ -74,7 +74,7 @@ func (d *Desk) fireAutoClose(ctx context.Context, _ storage.ReadTx, _ storage.Ti
 }
 
 // SystemActor is the actor recorded for what the Desk does by itself (timeouts, escalations).
-var SystemActor = complaint.Actor{ID: "system", Role: complaint.RoleSystem}
+var SystemActor = complaint.Actor{ID: "system", Roles: []string{complaint.RoleSystem}}
 
 // syncTimers is the hook that makes a complaint's stored timers equal to what its sources want.
 func (d *Desk) syncTimers(ctx context.Context, tx storage.Tx, ch *change) error {

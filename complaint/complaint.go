@@ -163,12 +163,20 @@ func (c *Complaint) AddTags(tags ...string) {
 func (c *Complaint) Open() bool { return !c.Status.Final() && c.Status != StatusResolved }
 
 // Actor is whoever acts on a complaint: an agent, a supervisor, the customer, or the system itself.
-// Tier is the authorization tier the actor holds; policies compare it with what an action needs.
+// Tier is the authorization tier the actor holds and Queues the queues it works in; tier policies
+// compare them with what an action needs.
 type Actor struct {
-	ID   string `json:"id"`
-	Role string `json:"role,omitempty"`
-	Tier int    `json:"tier,omitempty"`
+	ID string `json:"id"`
+	// Roles are free-form role names ("agent", "supervisor", "customer", "system", ...).
+	Roles []string `json:"roles,omitempty"`
+	// Tier is TierFrontline, TierExpert or TierSpecial; 0 for actors outside the tiers (customers,
+	// the system).
+	Tier   int      `json:"tier,omitempty"`
+	Queues []string `json:"queues,omitempty"`
 }
+
+// HasRole reports whether the actor holds role r.
+func (a Actor) HasRole(r string) bool { return slices.Contains(a.Roles, r) }
 
 // Roles used by redress itself. Embedders may use any other role names in their policies.
 const (

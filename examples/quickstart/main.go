@@ -43,9 +43,9 @@ var script = []struct {
 }
 
 var (
-	agentLi  = complaint.Actor{ID: "agent:li", Role: complaint.RoleAgent, Tier: complaint.TierFrontline}
-	expertMa = complaint.Actor{ID: "expert:ma", Role: complaint.RoleAgent, Tier: complaint.TierExpert}
-	customer = complaint.Actor{ID: "customer:wang", Role: complaint.RoleCustomer}
+	agentLi  = complaint.Actor{ID: "agent:li", Roles: []string{complaint.RoleAgent}, Tier: complaint.TierFrontline}
+	expertMa = complaint.Actor{ID: "expert:ma", Roles: []string{complaint.RoleAgent}, Tier: complaint.TierExpert}
+	customer = complaint.Actor{ID: "customer:wang", Roles: []string{complaint.RoleCustomer}}
 )
 
 func run(ctx context.Context, w io.Writer) error {
