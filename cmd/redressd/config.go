@@ -27,6 +27,8 @@ type config struct {
 	keys            string
 	webhooks        string
 	policies        string
+	rules           string
+	slaFile         string
 	bootstrapTenant string
 	logLevel        string
 	maxBody         int64
@@ -75,6 +77,8 @@ func parseServe(args []string, stderr io.Writer) (*config, error) {
 	fs.StringVar(&c.sqliteSync, "sqlite-sync", env("REDRESS_SQLITE_SYNC", "FULL"), "SQLite synchronous level: FULL (a 201 survives a power cut) or NORMAL (survives a crash of the process only) (`REDRESS_SQLITE_SYNC`)")
 	fs.StringVar(&c.webhooks, "webhooks", env("REDRESS_WEBHOOKS", ""), "webhook subscription file; enables the outbox and the relay (`REDRESS_WEBHOOKS`)")
 	fs.StringVar(&c.policies, "policies", env("REDRESS_POLICIES", ""), "authorization policy file; default: the built-in three tiers (`REDRESS_POLICIES`)")
+	fs.StringVar(&c.rules, "rules", env("REDRESS_RULES", ""), "triage rule file (YAML, see examples/triage/rules.yaml); default: no triage (`REDRESS_RULES`)")
+	fs.StringVar(&c.slaFile, "sla", env("REDRESS_SLA", ""), "SLA policy and calendar file (YAML); default: the seed policies of sla.SeedYAML (`REDRESS_SLA`)")
 	fs.StringVar(&c.bootstrapTenant, "bootstrap-tenant", env("REDRESS_BOOTSTRAP_TENANT", "default"), "tenant of the admin key created on first start (`REDRESS_BOOTSTRAP_TENANT`)")
 	fs.StringVar(&c.logLevel, "log-level", env("REDRESS_LOG_LEVEL", "info"), "debug, info, warn or error (`REDRESS_LOG_LEVEL`)")
 	fs.Int64Var(&c.maxBody, "max-body", envParse(&envErrs, "REDRESS_MAX_BODY", int64(1<<20), func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }), "request body limit in bytes (`REDRESS_MAX_BODY`)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +21,7 @@ import (
 	"github.com/redresshq/redress/internal/server"
 	"github.com/redresshq/redress/internal/webhook"
 	"github.com/redresshq/redress/routing"
+	"github.com/redresshq/redress/sla"
 	"github.com/redresshq/redress/storage"
 )
 
@@ -60,6 +62,21 @@ func serve(ctx context.Context, args []string, stderr io.Writer) (err error) {
 		policies = routing.NewLivePolicies(p, routing.Options{})
 	}
 
+	rules, err := loadRules(cfg.rules)
+	if err != nil {
+		return err
+	}
+	slaSrc := sla.SeedYAML()
+	if cfg.slaFile != "" {
+		if slaSrc, err = os.ReadFile(cfg.slaFile); err != nil {
+			return err
+		}
+	}
+	slaSet, err := sla.Parse(slaSrc)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cmp.Or(cfg.slaFile, "built-in SLA policies"), err)
+	}
+
 	var subs []webhook.Subscription
 	if cfg.webhooks != "" {
 		if subs, err = webhook.LoadSubscriptions(cfg.webhooks); err != nil {
@@ -84,6 +101,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) (err error) {
 		Logger:     log,
 		Outbox:     len(subs) > 0,
 		Authorizer: server.PolicyAuthorizer{Policy: policies.Load},
+		Rules:      rules,
+		SLA:        slaSet,
 	})
 	if err != nil {
 		return err
@@ -134,7 +153,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) (err error) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	wg.Go(func() { reloadOnHUP(bg, hup, keys, policies, cfg.policies, log) })
+	wg.Go(func() { reloadOnHUP(bg, hup, keys, policies, cfg.policies, desk, cfg.rules, log) })
 
 	hs := &http.Server{
 		Handler:           srv,
@@ -235,7 +254,23 @@ func runScanner(ctx context.Context, desk *redress.Desk, log *slog.Logger) {
 
 // reloadOnHUP rereads the key file and the policy file on SIGHUP. A policy file that does not compile
 // leaves the policy in use.
-func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, keys *apikey.Keys, policies *routing.Live[routing.Policy], policyPath string, log *slog.Logger) {
+// loadRules reads and compiles a triage rule file; an empty path means no triage.
+func loadRules(path string) (*routing.RuleSet, error) {
+	if path == "" {
+		return nil, nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	rs, err := routing.LoadRules(src, routing.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return rs, nil
+}
+
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, keys *apikey.Keys, policies *routing.Live[routing.Policy], policyPath string, desk *redress.Desk, rulesPath string, log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -246,6 +281,15 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, keys *apikey.Keys, p
 			log.Error("reload keys", slog.String("error", err.Error()))
 		} else {
 			log.Info("keys reloaded", slog.Int("keys", keys.Len()))
+		}
+		if rulesPath != "" {
+			// A rule file that fails to load never replaces the set in use.
+			if rs, err := loadRules(rulesPath); err != nil {
+				log.Error("reload rules: keeping the rules in use", slog.String("error", err.Error()))
+			} else {
+				desk.SetRules(rs)
+				log.Info("rules reloaded", slog.String("file", rulesPath))
+			}
 		}
 		if policyPath == "" {
 			continue
