@@ -305,3 +305,30 @@ func (p *Problem) NextDue(after time.Time) (time.Time, bool) {
 	}
 	return next, !next.IsZero()
 }
+
+// NextReport is when the next open action falls overdue and has not been reported yet:
+// NextDue(OverdueReportedAt). Stores index it so that a scanner finds the problems due for a report
+// without reading the others.
+func (p *Problem) NextReport() (time.Time, bool) { return p.NextDue(p.OverdueReportedAt) }
+
+// ReportOverdue returns the open actions that fell due after the last report and at or before now,
+// earliest first, and moves OverdueReportedAt to now so that each is reported once. It returns nil
+// and changes nothing when there is none, or when now is not after the last report.
+func (p *Problem) ReportOverdue(now time.Time) []Action {
+	now = norm(now)
+	if !now.After(p.OverdueReportedAt) {
+		return nil
+	}
+	var out []Action
+	for _, a := range p.OverdueSince(p.OverdueReportedAt, now) {
+		if a.Due.After(p.OverdueReportedAt) {
+			out = append(out, a)
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	p.OverdueReportedAt = now
+	p.touch(now)
+	return out
+}

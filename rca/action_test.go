@@ -336,3 +336,34 @@ func TestCloseProperty(t *testing.T) {
 		}
 	})
 }
+
+func TestReportOverdueReportsEachDueDateOnce(t *testing.T) {
+	t0 := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
+	p, err := rca.New("P1", "acme", t0, rca.Analysis{Title: "Hinge cracks"}, "C1")
+	require.NoError(t, err)
+	for i, due := range []time.Duration{24 * time.Hour, 48 * time.Hour, 72 * time.Hour} {
+		_, err := p.AddAction(t0, rca.Action{Kind: rca.Corrective, Description: fmt.Sprintf("fix %d", i), Owner: "qa", Due: t0.Add(due)})
+		require.NoError(t, err)
+	}
+	next, ok := p.NextReport()
+	require.True(t, ok)
+	assert.Equal(t, t0.Add(24*time.Hour), next)
+
+	assert.Nil(t, p.ReportOverdue(t0.Add(time.Hour)), "nothing due yet")
+	got := p.ReportOverdue(t0.Add(50 * time.Hour))
+	require.Len(t, got, 2)
+	assert.Equal(t, "fix 0", got[0].Description)
+	assert.Equal(t, "fix 1", got[1].Description)
+	assert.Nil(t, p.ReportOverdue(t0.Add(51*time.Hour)), "already reported")
+	next, ok = p.NextReport()
+	require.True(t, ok)
+	assert.Equal(t, t0.Add(72*time.Hour), next)
+
+	_, err = p.StartAction(t0.Add(52*time.Hour), got[0].ID)
+	require.NoError(t, err)
+	got = p.ReportOverdue(t0.Add(80 * time.Hour))
+	require.Len(t, got, 1)
+	assert.Equal(t, "fix 2", got[0].Description)
+	_, ok = p.NextReport()
+	assert.False(t, ok, "every open action reported")
+}

@@ -152,6 +152,9 @@ type Problem struct {
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`
 	ClosedAt  time.Time `json:"closed_at,omitzero"`
+	// OverdueReportedAt is when overdue actions were last reported: every open action due at or
+	// before it has been escalated once (see [Problem.ReportOverdue]). Zero until the first report.
+	OverdueReportedAt time.Time `json:"overdue_reported_at,omitzero"`
 }
 
 // norm is how times are kept: UTC with microsecond precision, the form every store round-trips.

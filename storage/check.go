@@ -3,6 +3,9 @@ package storage
 import (
 	"fmt"
 	"time"
+
+	"github.com/redresshq/redress/feedback"
+	"github.com/redresshq/redress/rca"
 )
 
 // This file holds the argument checks every adapter makes before it touches its database, so that all
@@ -312,4 +315,250 @@ func EffectiveNextAttempt(m *OutboxMessage) time.Time {
 		return Time(m.CreatedAt)
 	}
 	return Time(m.NextAttemptAt)
+}
+
+// validHash reports whether h has the shape of a survey token hash: the SHA-256 of the token, 64
+// lower-case hex digits (what feedback.HashToken returns).
+func validHash(h string) bool {
+	if len(h) != 64 {
+		return false
+	}
+	for i := 0; i < len(h); i++ {
+		if c := h[i]; !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// validWindow checks a half-open window [from, to): when both bounds are set, from must come before
+// to. A zero bound is open.
+func validWindow(name string, from, to time.Time) error {
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return invalid("%s window [%s, %s) is empty or reversed", name, from.Format(time.RFC3339Nano), to.Format(time.RFC3339Nano))
+	}
+	return nil
+}
+
+// validProblemStatus reports whether s is a status a stored problem may have.
+func validProblemStatus(s rca.Status) bool { return s == rca.StatusOpen || s == rca.StatusClosed }
+
+// Validate checks the tenant. An empty ID is not invalid: it finds nothing.
+func (p *ProblemGetParams) Validate() error {
+	if p == nil {
+		return nilParams(p)
+	}
+	return ValidateTenant(p.Tenant)
+}
+
+// Validate checks the tenant, the limit (not negative) and the status filter (empty, open or closed:
+// any other value could never match and is a caller bug). The cursor is checked by [DecodeCursor].
+func (p *ProblemListParams) Validate() error {
+	switch {
+	case p == nil:
+		return nilParams(p)
+	case p.Limit < 0:
+		return invalid("negative limit %d", p.Limit)
+	case p.Status != "" && !validProblemStatus(p.Status):
+		return invalid("unknown problem status %q", p.Status)
+	}
+	return ValidateTenant(p.Tenant)
+}
+
+// Validate checks Now (non-zero) and Limit (not negative; 0 means [DefaultListLimit] and more than
+// [MaxListLimit] is cut to it, as [EffectiveLimit] says). Tenant may be empty: all tenants, the
+// scanner's view.
+func (p *ProblemListDueParams) Validate() error {
+	switch {
+	case p == nil:
+		return nilParams(p)
+	case p.Now.IsZero():
+		return invalid("now is zero")
+	case p.Limit < 0:
+		return invalid("negative limit %d", p.Limit)
+	}
+	return nil
+}
+
+// validProblem checks what every stored problem needs: tenant equal to the Params tenant, an ID, a
+// known status and a creation time.
+func validProblem(tenant string, pr *rca.Problem) error {
+	switch {
+	case pr == nil:
+		return invalid("problem is nil")
+	case pr.Tenant != tenant:
+		return invalid("problem tenant %q differs from params tenant %q", pr.Tenant, tenant)
+	case pr.ID == "":
+		return invalid("problem ID is empty")
+	case !validProblemStatus(pr.Status):
+		return invalid("problem %s: unknown status %q", pr.ID, pr.Status)
+	case pr.CreatedAt.IsZero():
+		return invalid("problem %s: creation time is zero", pr.ID)
+	}
+	return nil
+}
+
+// Validate checks the new problem: tenant set and equal to Problem.Tenant, ID set, a known status
+// (open or closed), a creation time and Version 1. Each failure matches [ErrInvalid]. The content of
+// the analysis is the domain's business (rca.Problem.Validate), not the store's.
+func (p *ProblemInsertParams) Validate() error {
+	if p == nil {
+		return nilParams(p)
+	}
+	if err := ValidateTenant(p.Tenant); err != nil {
+		return err
+	}
+	if err := validProblem(p.Tenant, p.Problem); err != nil {
+		return err
+	}
+	if p.Problem.Version != 1 {
+		return invalid("problem %s: a new problem has version 1, not %d", p.Problem.ID, p.Problem.Version)
+	}
+	return nil
+}
+
+// Validate checks the update: tenant set and equal to Problem.Tenant, ID set, a known status, a
+// creation time and a positive ExpectedVersion (each failure matches [ErrInvalid]); and
+// Problem.Version equal to ExpectedVersion+1, which is [ErrConflict] as ProblemUpdate documents.
+func (p *ProblemUpdateParams) Validate() error {
+	if p == nil {
+		return nilParams(p)
+	}
+	if err := ValidateTenant(p.Tenant); err != nil {
+		return err
+	}
+	if err := validProblem(p.Tenant, p.Problem); err != nil {
+		return err
+	}
+	switch pr := p.Problem; {
+	case p.ExpectedVersion < 1:
+		return invalid("problem %s: expected version %d, versions start at 1", pr.ID, p.ExpectedVersion)
+	case pr.Version != p.ExpectedVersion+1:
+		return fmt.Errorf("%w: problem %s: new version %d does not follow expected version %d",
+			ErrConflict, pr.ID, pr.Version, p.ExpectedVersion)
+	}
+	return nil
+}
+
+// Validate checks the tenant. An empty ID is not invalid: it finds nothing.
+func (p *SurveyGetParams) Validate() error {
+	if p == nil {
+		return nilParams(p)
+	}
+	return ValidateTenant(p.Tenant)
+}
+
+// Validate checks the tenant and the shape of TokenHash: 64 lower-case hex digits, as
+// feedback.HashToken returns. Anything else cannot find a survey and means the caller skipped
+// HashToken (perhaps passing the token itself), so it is [ErrInvalid] rather than [ErrNotFound].
+func (p *SurveyGetByTokenHashParams) Validate() error {
+	if p == nil {
+		return nilParams(p)
+	}
+	if !validHash(p.TokenHash) {
+		return invalid("token hash is not 64 lower-case hex digits (use feedback.HashToken)")
+	}
+	return ValidateTenant(p.Tenant)
+}
+
+// Validate checks the tenant. An empty complaint ID is not invalid: it finds nothing.
+func (p *SurveyListParams) Validate() error {
+	if p == nil {
+		return nilParams(p)
+	}
+	return ValidateTenant(p.Tenant)
+}
+
+// validSurvey checks what every stored survey needs: tenant equal to the Params tenant, ID and
+// complaint ID set, a well-formed token hash, known kinds and a schedule time.
+func validSurvey(tenant string, s *feedback.Survey) error {
+	switch {
+	case s == nil:
+		return invalid("survey is nil")
+	case s.Tenant != tenant:
+		return invalid("survey tenant %q differs from params tenant %q", s.Tenant, tenant)
+	case s.ID == "":
+		return invalid("survey ID is empty")
+	case s.ComplaintID == "":
+		return invalid("survey %s: complaint ID is empty", s.ID)
+	case !validHash(s.TokenHash):
+		return invalid("survey %s: token hash is not 64 lower-case hex digits (use feedback.HashToken)", s.ID)
+	case s.ScheduledAt.IsZero():
+		return invalid("survey %s: schedule time is zero", s.ID)
+	}
+	for _, k := range s.Kinds {
+		if !k.Valid() {
+			return invalid("survey %s: unknown kind %q", s.ID, k)
+		}
+	}
+	return nil
+}
+
+// Validate checks the new survey: tenant set and equal to Survey.Tenant, ID and complaint ID set, a
+// token hash of 64 lower-case hex digits, known kinds, a schedule time and Version 1. Each failure
+// matches [ErrInvalid].
+func (p *SurveyInsertParams) Validate() error {
+	if p == nil {
+		return nilParams(p)
+	}
+	if err := ValidateTenant(p.Tenant); err != nil {
+		return err
+	}
+	if err := validSurvey(p.Tenant, p.Survey); err != nil {
+		return err
+	}
+	if p.Survey.Version != 1 {
+		return invalid("survey %s: a new survey has version 1, not %d", p.Survey.ID, p.Survey.Version)
+	}
+	return nil
+}
+
+// Validate checks the update as [SurveyInsertParams.Validate] checks a new survey, plus a positive
+// ExpectedVersion (each failure matches [ErrInvalid]); and Survey.Version equal to
+// ExpectedVersion+1, which is [ErrConflict] as SurveyUpdate documents.
+func (p *SurveyUpdateParams) Validate() error {
+	if p == nil {
+		return nilParams(p)
+	}
+	if err := ValidateTenant(p.Tenant); err != nil {
+		return err
+	}
+	if err := validSurvey(p.Tenant, p.Survey); err != nil {
+		return err
+	}
+	switch s := p.Survey; {
+	case p.ExpectedVersion < 1:
+		return invalid("survey %s: expected version %d, versions start at 1", s.ID, p.ExpectedVersion)
+	case s.Version != p.ExpectedVersion+1:
+		return fmt.Errorf("%w: survey %s: new version %d does not follow expected version %d",
+			ErrConflict, s.ID, s.Version, p.ExpectedVersion)
+	}
+	return nil
+}
+
+// Validate checks the tenant, the dimension (empty or one of [Dimension.Valid]) and the answer
+// window: when both bounds are set, AnsweredFrom must come before AnsweredTo.
+func (p *FeedbackTallyParams) Validate() error {
+	if p == nil {
+		return nilParams(p)
+	}
+	if p.GroupBy != "" && !p.GroupBy.Valid() {
+		return invalid("unknown dimension %q", p.GroupBy)
+	}
+	if err := validWindow("answer", p.AnsweredFrom, p.AnsweredTo); err != nil {
+		return err
+	}
+	return ValidateTenant(p.Tenant)
+}
+
+// Validate checks the tenant and the creation window: when both bounds are set, CreatedFrom must come
+// before CreatedTo.
+func (p *ComplaintTimesParams) Validate() error {
+	if p == nil {
+		return nilParams(p)
+	}
+	if err := validWindow("creation", p.CreatedFrom, p.CreatedTo); err != nil {
+		return err
+	}
+	return ValidateTenant(p.Tenant)
 }

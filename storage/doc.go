@@ -49,6 +49,20 @@
 // Lists are keyset-paged: a page carries an opaque cursor that continues after its last row, so rows
 // inserted while a caller pages never shift or repeat what it sees.
 //
+// # The closed loop
+//
+// [ClosedLoopReadTx] and [ClosedLoopTx], embedded in ReadTx and Tx, hold what follows a complaint's
+// resolution: problem records (rca.Problem: root cause and corrective actions, versioned like
+// complaints, listed with ProblemList and found by the overdue scanner with ProblemListDue, which spans
+// tenants when Tenant is empty), satisfaction surveys (feedback.Survey: inserted only for a complaint
+// of the tenant, found by ID or by the SHA-256 of the link token, which is unique in the store; the
+// version check on SurveyUpdate makes a link single-use), and the KPI inputs FeedbackTally (score
+// counts per group, by the complaint's current values or the UTC day of the answer) and
+// ComplaintTimes (per-complaint milestones for percentiles). The records are stored whole, normalised
+// as complaints are; ProblemUpdate keeps the creation time and SurveyUpdate the complaint, token hash
+// and kinds. A window whose bounds are both set must not be empty, and a malformed token hash is
+// [ErrInvalid].
+//
 // # Adapters
 //
 // storage/memory (tests, demos), storage/sqlite (the embedded default) and storage/postgres implement

@@ -42,6 +42,7 @@ type Store interface {
 
 // ReadTx holds the read operations. A Tx is also a ReadTx and sees its own writes.
 type ReadTx interface {
+	ClosedLoopReadTx
 	// ComplaintGet returns the complaint or ErrNotFound.
 	ComplaintGet(ctx context.Context, p *ComplaintGetParams) (*complaint.Complaint, error)
 	// ComplaintGetByTrackingCode returns the complaint with that canonical code in that tenant, or
@@ -68,6 +69,7 @@ type ReadTx interface {
 // Tx holds the write operations of a read-write transaction.
 type Tx interface {
 	ReadTx
+	ClosedLoopTx
 	// ComplaintInsert stores a new complaint whose Version must be 1. It returns ErrDuplicate when the
 	// ID, the tracking code (within the tenant) or the non-empty (tenant, channel, external reference)
 	// is taken.
@@ -204,11 +206,16 @@ func (d Dimension) Valid() bool {
 // ComplaintCountParams selects what to count. Category, when set, restricts the count to one category
 // (useful with ByDay for a category's daily series).
 type ComplaintCountParams struct {
-	Tenant      string
-	GroupBy     Dimension
-	Category    string
-	CreatedFrom time.Time
-	CreatedTo   time.Time
+	Tenant   string
+	GroupBy  Dimension
+	Category string
+	// OpenOnly counts only complaints not yet resolved (status received, acknowledged, investigating
+	// or awaiting_customer): the backlog. BreachedOnly counts only those that missed an SLA target.
+	// Together they give the overdue backlog.
+	OpenOnly     bool
+	BreachedOnly bool
+	CreatedFrom  time.Time
+	CreatedTo    time.Time
 }
 
 // Count is one group of ComplaintCount.
@@ -219,8 +226,11 @@ type Count struct {
 
 // ComplaintStatsParams selects the complaints to aggregate.
 type ComplaintStatsParams struct {
-	Tenant      string
-	Category    string
+	Tenant   string
+	Category string
+	// Queue and Assignee, when set, restrict the aggregate to one queue or one agent.
+	Queue       string
+	Assignee    string
 	CreatedFrom time.Time
 	CreatedTo   time.Time
 }

@@ -238,6 +238,9 @@ func (tx *tx) ComplaintCount(ctx context.Context, p *storage.ComplaintCountParam
 	}
 	n := map[string]int64{}
 	for _, c := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
+		if p.OpenOnly && !slices.Contains(complaint.OpenStatuses, c.Status) || p.BreachedOnly && !c.Breached {
+			continue
+		}
 		n[dimension(c, p.GroupBy)]++
 	}
 	var out []storage.Count
@@ -262,6 +265,9 @@ func (tx *tx) ComplaintStats(ctx context.Context, p *storage.ComplaintStatsParam
 	}
 	st := &storage.Stats{}
 	for _, c := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
+		if p.Queue != "" && c.Queue != p.Queue || p.Assignee != "" && c.Assignee != p.Assignee {
+			continue
+		}
 		st.Total++
 		if !c.AcknowledgedAt.IsZero() {
 			st.Acknowledged++

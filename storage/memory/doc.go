@@ -19,12 +19,16 @@
 // # Records
 //
 // Records are deep-copied on the way in and on the way out (complaint.Complaint.Clone, event attributes,
-// outbox payloads), so neither the caller nor the store can change the other's data. Stored values are
-// never changed in place; a change stores a new value, which is what makes the undo log correct.
+// outbox payloads, rca.Problem.Clone, survey kinds and scores), so neither the caller nor the store can
+// change the other's data. Stored values are never changed in place; a change stores a new value,
+// which is what makes the undo log correct.
 //
 // # Cost
 //
-// Lookups by ID, tracking code and external reference are map lookups. ComplaintList, ComplaintCount,
-// ComplaintStats, TimerClaimDue and OutboxClaim scan every row of their kind: fine for the thousands of
-// rows of a test or a demo, not for production volumes (use storage/sqlite or storage/postgres).
+// Lookups by ID, tracking code, external reference and survey token hash are map lookups.
+// ComplaintList, ComplaintCount, ComplaintStats, ComplaintTimes, TimerClaimDue, OutboxClaim,
+// ProblemList, ProblemListDue, SurveyList and FeedbackTally scan every row of their kind: fine for the
+// thousands of rows of a test or a demo, not for production volumes (use storage/sqlite or
+// storage/postgres). ProblemListDue computes rca.Problem.NextReport on the fly where the SQL stores
+// keep it in an indexed column.
 package memory

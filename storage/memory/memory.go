@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/redresshq/redress/complaint"
+	"github.com/redresshq/redress/feedback"
+	"github.com/redresshq/redress/rca"
 	"github.com/redresshq/redress/storage"
 )
 
@@ -34,6 +36,9 @@ type Store struct {
 	events     map[string][]complaint.Event    // by complaint ID, ascending Seq
 	timers     map[timerKey]time.Time          // → due time
 	outbox     map[string]*storage.OutboxMessage
+	problems   map[string]*rca.Problem     // by ID; IDs are unique across tenants
+	surveys    map[string]*feedback.Survey // by ID; IDs are unique across tenants
+	byToken    map[string]string           // token hash → survey ID; hashes are unique across tenants
 }
 
 type codeKey struct{ tenant, code string }
@@ -51,6 +56,9 @@ func New() *Store {
 		events:     map[string][]complaint.Event{},
 		timers:     map[timerKey]time.Time{},
 		outbox:     map[string]*storage.OutboxMessage{},
+		problems:   map[string]*rca.Problem{},
+		surveys:    map[string]*feedback.Survey{},
+		byToken:    map[string]string{},
 	}
 }
 
@@ -116,6 +124,7 @@ func (s *Store) Close() error {
 	}
 	s.closed = true
 	s.complaints, s.byCode, s.byRef, s.events, s.timers, s.outbox = nil, nil, nil, nil, nil, nil
+	s.problems, s.surveys, s.byToken = nil, nil, nil
 	return nil
 }
 

@@ -12,6 +12,8 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/redresshq/redress/complaint"
+	"github.com/redresshq/redress/feedback"
+	"github.com/redresshq/redress/rca"
 	"github.com/redresshq/redress/storage"
 	"github.com/redresshq/redress/storage/storagetest"
 )
@@ -24,6 +26,9 @@ type state struct {
 	events     map[string][]complaint.Event
 	timers     map[timerKey]time.Time
 	outbox     map[string]storage.OutboxMessage
+	problems   map[string]*rca.Problem
+	surveys    map[string]*feedback.Survey
+	byToken    map[string]string
 }
 
 func snapshot(s *Store) state {
@@ -34,6 +39,15 @@ func snapshot(s *Store) state {
 		events:     map[string][]complaint.Event{},
 		timers:     maps.Clone(s.timers),
 		outbox:     map[string]storage.OutboxMessage{},
+		problems:   map[string]*rca.Problem{},
+		surveys:    map[string]*feedback.Survey{},
+		byToken:    maps.Clone(s.byToken),
+	}
+	for id, p := range s.problems {
+		st.problems[id] = p.Clone()
+	}
+	for id, sv := range s.surveys {
+		st.surveys[id] = cloneSurvey(sv)
 	}
 	for id, c := range s.complaints {
 		st.complaints[id] = *c.Clone()
@@ -55,13 +69,14 @@ func snapshot(s *Store) state {
 }
 
 // op is one random write against a small universe of tenants, complaints, sequence numbers, timer
-// kinds and messages, so that random sequences collide often (duplicates, conflicts, claims).
+// kinds, messages, problems and surveys, so that random sequences collide often (duplicates,
+// conflicts, claims, surveys of complaints not yet inserted).
 func drawOp(t *rapid.T) func(ctx context.Context, tx storage.Tx) error {
 	tenant := rapid.SampledFrom([]string{"acme", "globex"}).Draw(t, "tenant")
 	i := rapid.IntRange(0, 4).Draw(t, "complaint")
 	c := storagetest.NewComplaint(tenant, i)
 	now := storagetest.Epoch.Add(time.Duration(rapid.IntRange(0, 120).Draw(t, "minutes")) * time.Minute)
-	switch kind := rapid.IntRange(0, 9).Draw(t, "op"); kind {
+	switch kind := rapid.IntRange(0, 13).Draw(t, "op"); kind {
 	case 0:
 		return func(ctx context.Context, tx storage.Tx) error {
 			return tx.ComplaintInsert(ctx, &storage.ComplaintInsertParams{Tenant: tenant, Complaint: c})
@@ -128,6 +143,51 @@ func drawOp(t *rapid.T) func(ctx context.Context, tx storage.Tx) error {
 		id := storagetest.NewOutboxMessage(tenant, i).ID
 		return func(ctx context.Context, tx storage.Tx) error {
 			return tx.OutboxAck(ctx, &storage.OutboxAckParams{Tenant: tenant, ID: id})
+		}
+	case 10:
+		p := storagetest.NewProblem(tenant, i, c.ID)
+		return func(ctx context.Context, tx storage.Tx) error {
+			return tx.ProblemInsert(ctx, &storage.ProblemInsertParams{Tenant: tenant, Problem: p})
+		}
+	case 11:
+		stale := rapid.Bool().Draw(t, "stale")
+		return func(ctx context.Context, tx storage.Tx) error {
+			cur, err := tx.ProblemGet(ctx, &storage.ProblemGetParams{Tenant: tenant, ID: storagetest.NewProblem(tenant, i).ID})
+			if err != nil {
+				return err
+			}
+			next := cur.Clone()
+			next.Version++
+			next.ReportOverdue(now.Add(30 * 24 * time.Hour))
+			next.Team = append(next.Team, "more")
+			expected := cur.Version
+			if stale {
+				expected--
+			}
+			return tx.ProblemUpdate(ctx, &storage.ProblemUpdateParams{Tenant: tenant, Problem: next, ExpectedVersion: expected})
+		}
+	case 12:
+		k := rapid.IntRange(0, 1).Draw(t, "survey")
+		return func(ctx context.Context, tx storage.Tx) error {
+			return tx.SurveyInsert(ctx, &storage.SurveyInsertParams{Tenant: tenant, Survey: storagetest.NewSurvey(c, k)})
+		}
+	case 13:
+		k := rapid.IntRange(0, 1).Draw(t, "survey")
+		stale := rapid.Bool().Draw(t, "stale")
+		return func(ctx context.Context, tx storage.Tx) error {
+			cur, err := tx.SurveyGet(ctx, &storage.SurveyGetParams{Tenant: tenant, ID: storagetest.NewSurvey(c, k).ID})
+			if err != nil {
+				return err
+			}
+			next := cloneSurvey(cur)
+			next.Version++
+			next.Response.Scores = append(next.Response.Scores, feedback.Score{Kind: feedback.NPS, Value: 7})
+			next.AnsweredAt = now
+			expected := cur.Version
+			if stale {
+				expected--
+			}
+			return tx.SurveyUpdate(ctx, &storage.SurveyUpdateParams{Tenant: tenant, Survey: next, ExpectedVersion: expected})
 		}
 	default:
 		id := storagetest.NewOutboxMessage(tenant, i).ID

@@ -331,30 +331,56 @@ var groupKeys = map[storage.Dimension]string{
 	storage.ByDay:      `to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
 }
 
-// aggregateWhere returns the conditions and arguments shared by the aggregates: tenant, optional
-// category, optional creation window [from, to).
-func aggregateWhere(tenant, category string, from, to time.Time) ([]string, []any) {
+// aggregate selects the complaints that ComplaintCount, ComplaintStats and ComplaintTimes read: a
+// tenant, optional equality filters, optionally only open or only breached ones, and an optional
+// creation window [from, to).
+type aggregate struct {
+	tenant, category, queue, assignee string
+	openOnly, breachedOnly            bool
+	from, to                          time.Time
+}
+
+// openStatuses is the SQL list of complaint.OpenStatuses, for OpenOnly.
+var openStatuses = func() string {
+	q := make([]string, len(complaint.OpenStatuses))
+	for i, s := range complaint.OpenStatuses {
+		q[i] = "'" + string(s) + "'"
+	}
+	return "(" + strings.Join(q, ", ") + ")"
+}()
+
+// aggregateWhere returns the conditions and arguments of a.
+func aggregateWhere(a aggregate) ([]string, []any) {
 	where := []string{"tenant = $1"}
-	args := []any{tenant}
+	args := []any{a.tenant}
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if category != "" {
-		where = append(where, "category = "+arg(category))
+	for _, f := range []struct{ col, v string }{{"category", a.category}, {"queue", a.queue}, {"assignee", a.assignee}} {
+		if f.v != "" {
+			where = append(where, f.col+" = "+arg(f.v))
+		}
 	}
-	if !from.IsZero() {
-		where = append(where, "created_at >= "+arg(storage.Time(from)))
+	if !a.from.IsZero() {
+		where = append(where, "created_at >= "+arg(storage.Time(a.from)))
 	}
-	if !to.IsZero() {
-		where = append(where, "created_at < "+arg(storage.Time(to)))
+	if !a.to.IsZero() {
+		where = append(where, "created_at < "+arg(storage.Time(a.to)))
+	}
+	if a.openOnly {
+		where = append(where, "status IN "+openStatuses)
+	}
+	if a.breachedOnly {
+		where = append(where, "breached")
 	}
 	return where, args
 }
 
 // ComplaintCount implements [storage.ReadTx]: one GROUP BY over the creation window, largest count
 // first, ties by key in byte order. Without a category filter it is an index-only scan of
-// complaints_created (its INCLUDE columns hold every dimension); with one it reads complaints_category.
+// complaints_created (its INCLUDE columns hold every dimension and the status, so OpenOnly keeps it
+// index-only); with one it reads complaints_category. BreachedOnly reads the rows of the window.
 // [storage.ErrInvalid] for bad params.
 func (t *tx) ComplaintCount(ctx context.Context, p *storage.ComplaintCountParams) ([]storage.Count, error) {
 	if err := p.Validate(); err != nil {
@@ -381,7 +407,10 @@ func (t *tx) ComplaintCount(ctx context.Context, p *storage.ComplaintCountParams
 
 // countSQL builds the query of ComplaintCount.
 func countSQL(p *storage.ComplaintCountParams) (string, []any) {
-	where, args := aggregateWhere(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo)
+	where, args := aggregateWhere(aggregate{
+		tenant: p.Tenant, category: p.Category, openOnly: p.OpenOnly, breachedOnly: p.BreachedOnly,
+		from: p.CreatedFrom, to: p.CreatedTo,
+	})
 	return "SELECT " + groupKeys[p.GroupBy] + " COLLATE \"C\" AS k, count(*) FROM complaints WHERE " +
 		strings.Join(where, " AND ") + " GROUP BY k ORDER BY count(*) DESC, k", args
 }
@@ -400,14 +429,18 @@ func statsSQL(where []string) string {
 	FROM complaints WHERE ` + strings.Join(where, " AND ")
 }
 
-// ComplaintStats implements [storage.ReadTx]: one aggregate over the creation window. Durations are
-// summed in whole microseconds, so the result does not depend on the order rows are read in.
+// ComplaintStats implements [storage.ReadTx]: one aggregate over the creation window, Queue and
+// Assignee checked on its rows. Durations are summed in whole microseconds, so the result does not
+// depend on the order rows are read in.
 // [storage.ErrInvalid] for bad params.
 func (t *tx) ComplaintStats(ctx context.Context, p *storage.ComplaintStatsParams) (*storage.Stats, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	where, args := aggregateWhere(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo)
+	where, args := aggregateWhere(aggregate{
+		tenant: p.Tenant, category: p.Category, queue: p.Queue, assignee: p.Assignee,
+		from: p.CreatedFrom, to: p.CreatedTo,
+	})
 	sql := statsSQL(where)
 	if err := t.useCustomPlans(); err != nil {
 		return nil, err

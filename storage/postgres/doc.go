@@ -62,11 +62,23 @@
 //     created_at, id) for work lists, and a GIN index on tags. A list with several statuses reads one
 //     index range per status through a LATERAL join and merges them, so no page sorts a whole status.
 //
+// The closed loop follows the same pattern. problems keeps next_report, rca.Problem.NextReport (NULL
+// when no open action is left to report), recomputed on every write, so ProblemListDue reads the head of
+// a partial index (problems_due, or problems_tenant_due for one tenant); problem lists page along
+// (tenant, created_at, id) or (tenant, status, created_at, id); problem_complaints, written in the same
+// statement as its problem, serves "the problems of a complaint". surveys has a unique index on the
+// token hash, (tenant, complaint_id, scheduled_at, id) for a complaint's surveys, and a partial index
+// over answered surveys, (tenant, answered_at) INCLUDE (complaint_id, csat, nps, ces), so that
+// FeedbackTally over an answer window is an index-only scan grouped in SQL (joined to complaints by
+// primary key when it groups by a complaint dimension). A survey's complaint must exist: the insert
+// checks it in the statement, and a foreign key keeps it so.
+//
 // events has the primary key (tenant, complaint_id, seq). timers (primary key tenant, complaint_id,
 // kind) holds only pending due times; timers_due (due_at, ...) makes "earliest due" the head of an index
 // without a partial index, because claimed timers leave the table. outbox has a partial index on
 // next_attempt_at WHERE NOT dead. A test runs EXPLAIN on every hot query, under custom and generic
-// plans, and fails on a sequential scan of complaints, timers or outbox.
+// plans, and fails on a sequential scan of complaints, timers, outbox, problems, problem_complaints or
+// surveys.
 //
 // # Transactions
 //
@@ -84,8 +96,9 @@
 // complaint that won). If fn returns nil although a statement failed otherwise (PostgreSQL aborted the
 // transaction), Update returns [ErrTxAborted] and nothing is committed.
 //
-// Driver errors are mapped: no rows is storage.ErrNotFound, a unique violation storage.ErrDuplicate, a
-// serialization failure or deadlock storage.ErrConflict; the driver's error stays in the chain.
+// Driver errors are mapped: no rows or a foreign-key violation is storage.ErrNotFound, a unique
+// violation storage.ErrDuplicate, a serialization failure or deadlock storage.ErrConflict; the driver's
+// error stays in the chain.
 //
 // # Scanners on several replicas
 //

@@ -44,16 +44,16 @@ func Example() {
 // A schema migrated by a newer redress is refused before anything is written; the error says which
 // versions are involved.
 func ExampleSchemaVersionError() {
-	var err error = &postgres.SchemaVersionError{Schema: "redress", Found: 3, Known: 1}
+	var err error = &postgres.SchemaVersionError{Schema: "redress", Found: 3, Known: 2}
 	fmt.Println(errors.Is(err, postgres.ErrSchemaTooNew))
 	fmt.Println(err)
 	// Output:
 	// true
-	// postgres: schema "redress" is at version 3, this code knows versions up to 1: upgrade redress
+	// postgres: schema "redress" is at version 3, this code knows versions up to 2: upgrade redress
 }
 
 // SchemaVersion is the version Migrate brings a schema to: the number of embedded migrations.
 func ExampleSchemaVersion() {
 	fmt.Println(postgres.SchemaVersion())
-	// Output: 1
+	// Output: 2
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redresshq/redress/complaint"
+	"github.com/redresshq/redress/rca"
 	"github.com/redresshq/redress/storage"
 )
 
@@ -20,8 +21,10 @@ import (
 const explainRows = 3000
 
 // loadExplainData fills s with explainRows complaints of "acme" created six hours apart (two years),
-// 500 of each of two other tenants, two timers per complaint spread over a year, and an outbox of
-// mostly delivered or leased messages, then vacuums and analyzes the tables.
+// 500 of each of two other tenants, two timers per complaint spread over a year, an outbox of mostly
+// delivered or leased messages, a survey per complaint (nine in ten answered a day after), and a
+// problem per complaint (one in four open, with an action due within a year), then vacuums and
+// analyzes the tables.
 func loadExplainData(t *testing.T, s *Store) {
 	t.Helper()
 	ctx := t.Context()
@@ -49,6 +52,18 @@ func loadExplainData(t *testing.T, s *Store) {
 						return err
 					}
 				}
+				if err := tx.SurveyInsert(ctx, &storage.SurveyInsertParams{Tenant: tenant, Survey: fixtureSurvey(c, i)}); err != nil {
+					return err
+				}
+				// Each problem groups its complaint and the one before.
+				linked := []string{c.ID}
+				if i > 0 {
+					linked = append(linked, fixture(tenant, i-1, 6*time.Hour).ID)
+				}
+				pr := fixtureProblem(tenant, i, c.CreatedAt, linked)
+				if err := tx.ProblemInsert(ctx, &storage.ProblemInsertParams{Tenant: tenant, Problem: pr}); err != nil {
+					return err
+				}
 			}
 			return nil
 		}))
@@ -57,7 +72,7 @@ func loadExplainData(t *testing.T, s *Store) {
 	load("globex", 500)
 	load("initech", 500)
 	// VACUUM sets the visibility map as autovacuum would on a live database, so index-only scans count.
-	_, err := s.pool.Exec(ctx, `VACUUM ANALYZE complaints, events, timers, outbox`)
+	_, err := s.pool.Exec(ctx, `VACUUM ANALYZE complaints, events, timers, outbox, problems, problem_complaints, surveys`)
 	require.NoError(t, err)
 }
 
@@ -136,6 +151,25 @@ func TestExplainHotQueriesUseIndexes(t *testing.T) {
 	count := func(p storage.ComplaintCountParams) func() (string, []any) {
 		return func() (string, []any) { p.Tenant = "acme"; return countSQL(&p) }
 	}
+	problems := func(p storage.ProblemListParams) func() (string, []any) {
+		return func() (string, []any) {
+			p.Tenant = "acme"
+			sql, args, err := problemListSQL(&p, storage.EffectiveLimit(p.Limit))
+			require.NoError(t, err)
+			return sql, args
+		}
+	}
+	tally := func(dim storage.Dimension) func() (string, []any) {
+		return func() (string, []any) {
+			return tallySQL(&storage.FeedbackTallyParams{Tenant: "acme", GroupBy: dim, AnsweredFrom: monthFrom, AnsweredTo: monthTo})
+		}
+	}
+	times := func(p storage.ComplaintTimesParams) func() (string, []any) {
+		return func() (string, []any) {
+			p.Tenant, p.CreatedFrom, p.CreatedTo = "acme", monthFrom, monthTo
+			return timesSQL(&p)
+		}
+	}
 	open := []complaint.Status{complaint.StatusReceived, complaint.StatusInvestigating, complaint.StatusAwaitingCustomer}
 
 	tests := []struct {
@@ -167,11 +201,34 @@ func TestExplainHotQueriesUseIndexes(t *testing.T) {
 		{"count by day over 30 days", count(storage.ComplaintCountParams{GroupBy: storage.ByDay, CreatedFrom: monthFrom, CreatedTo: monthTo}), true},
 		{"count by day of one category over 30 days", count(storage.ComplaintCountParams{GroupBy: storage.ByDay, Category: "cat-2", CreatedFrom: monthFrom, CreatedTo: monthTo}), true},
 		{"stats over 30 days", func() (string, []any) {
-			where, args := aggregateWhere("acme", "", monthFrom, monthTo)
+			where, args := aggregateWhere(aggregate{tenant: "acme", from: monthFrom, to: monthTo})
 			return statsSQL(where), args
 		}, false},
+		{"stats of one agent over 30 days", func() (string, []any) {
+			where, args := aggregateWhere(aggregate{tenant: "acme", queue: "queue-3", assignee: "agent-03", from: monthFrom, to: monthTo})
+			return statsSQL(where), args
+		}, false},
+		{"overdue backlog by queue over 30 days", count(storage.ComplaintCountParams{GroupBy: storage.ByQueue, OpenOnly: true, BreachedOnly: true, CreatedFrom: monthFrom, CreatedTo: monthTo}), false},
+
+		// The closed loop.
+		{"problems due, all tenants", func() (string, []any) { return problemsDueQuery(now, 100, "") }, false},
+		{"problems due, one tenant", func() (string, []any) { return problemsDueQuery(now, 100, "acme") }, false},
+		{"problem get", fixed(getProblemSQL, "acme", "acme-problem-000042"), false},
+		{"problem list", problems(storage.ProblemListParams{}), false},
+		{"problem list after cursor", problems(storage.ProblemListParams{Cursor: cursor}), false},
+		{"problem list by status", problems(storage.ProblemListParams{Status: rca.StatusOpen}), false},
+		{"problem list by complaint", problems(storage.ProblemListParams{ComplaintID: "acme-00000042"}), false},
+		{"survey get", fixed(getSurveySQL, "acme", "acme-00000042-survey"), false},
+		{"survey by token hash", fixed(getSurveyByTokenSQL, "acme", fixtureTokenHash("acme", 42)), false},
+		{"survey list", fixed(listSurveysSQL, "acme", "acme-00000042"), false},
+		{"feedback tally over 30 days", tally(""), true},
+		{"feedback tally by day over 30 days", tally(storage.ByDay), true},
+		{"feedback tally by queue over 30 days", tally(storage.ByQueue), false},
+		{"complaint times over 30 days", times(storage.ComplaintTimesParams{}), false},
+		{"complaint times of one category over 30 days", times(storage.ComplaintTimesParams{Category: "cat-2"}), false},
+		{"complaint times of one agent over 30 days", times(storage.ComplaintTimesParams{Queue: "queue-3", Assignee: "agent-03"}), false},
 	}
-	tables := map[string]bool{"complaints": true, "timers": true, "outbox": true}
+	tables := map[string]bool{"complaints": true, "timers": true, "outbox": true, "problems": true, "problem_complaints": true, "surveys": true}
 	for _, mode := range []string{"force_custom_plan", "force_generic_plan"} {
 		for _, tt := range tests {
 			t.Run(mode+"/"+tt.name, func(t *testing.T) {

@@ -1,10 +1,14 @@
 package postgres
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"time"
 
 	"github.com/redresshq/redress/complaint"
+	"github.com/redresshq/redress/feedback"
+	"github.com/redresshq/redress/rca"
 	"github.com/redresshq/redress/storage"
 )
 
@@ -59,4 +63,61 @@ func fixtureEvent(c *complaint.Complaint, seq int64) complaint.Event {
 		Public:      true,
 		Attrs:       map[string]string{"channel": c.Channel},
 	}
+}
+
+// fixtureTokenHash returns a token hash for survey i of tenant, shaped like feedback.HashToken's.
+func fixtureTokenHash(tenant string, i int) string {
+	sum := sha256.Sum256([]byte(fmt.Sprintf("%s/%d", tenant, i)))
+	return hex.EncodeToString(sum[:])
+}
+
+// fixtureSurvey returns the survey of complaint c (the i-th of its tenant): scheduled an hour after c's
+// creation and, unless i%10 == 0, answered a day later with CSAT, NPS and (every other one) CES scores.
+func fixtureSurvey(c *complaint.Complaint, i int) *feedback.Survey {
+	scheduled := c.CreatedAt.Add(time.Hour)
+	s := &feedback.Survey{
+		ID:          c.ID + "-survey",
+		Tenant:      c.Tenant,
+		ComplaintID: c.ID,
+		TokenHash:   fixtureTokenHash(c.Tenant, i),
+		Kinds:       feedback.Kinds,
+		ScheduledAt: scheduled,
+		DueBy:       scheduled.Add(48 * time.Hour),
+		ExpiresAt:   scheduled.Add(9 * 24 * time.Hour),
+		SentAt:      scheduled,
+		Version:     1,
+	}
+	if i%10 != 0 {
+		s.AnsweredAt = scheduled.Add(24 * time.Hour)
+		s.Response.Scores = []feedback.Score{{Kind: feedback.CSAT, Value: 1 + i%5}, {Kind: feedback.NPS, Value: i % 11}}
+		if i%2 == 0 {
+			s.Response.Scores = append(s.Response.Scores, feedback.Score{Kind: feedback.CES, Value: 1 + i%7})
+		}
+	}
+	return s
+}
+
+// fixtureProblem returns problem j of tenant, grouping the given complaints, created at created. One
+// in four is open, with an action in progress due (j*53 % 8760) hours after epoch (spread over a
+// year); the others are closed, their actions verified, so they have nothing to report.
+func fixtureProblem(tenant string, j int, created time.Time, complaints []string) *rca.Problem {
+	p := &rca.Problem{
+		ID:         fmt.Sprintf("%s-problem-%06d", tenant, j),
+		Tenant:     tenant,
+		Analysis:   rca.Analysis{Title: fmt.Sprintf("铰链断裂 hinge cracks #%d", j), Category: fmt.Sprintf("cat-%d", j%8)},
+		Complaints: complaints,
+		Status:     rca.StatusClosed,
+		Version:    1,
+		CreatedAt:  created,
+		UpdatedAt:  created,
+	}
+	a := rca.Action{ID: "A1", Kind: rca.Corrective, Description: "fix the jig", Owner: "eng-sun",
+		Due: epoch.Add(time.Duration(j*53%8760) * time.Hour), Status: rca.ActionVerified, CreatedAt: created}
+	if j%4 == 0 {
+		p.Status, a.Status = rca.StatusOpen, rca.ActionInProgress
+	} else {
+		p.ClosedAt = created.Add(24 * time.Hour)
+	}
+	p.Actions = []rca.Action{a}
+	return p
 }

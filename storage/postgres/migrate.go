@@ -100,8 +100,9 @@ func SchemaVersion() int {
 // replicas that start together apply each migration exactly once and the others wait, then find
 // nothing to do. Migrations only go forward.
 //
-// Errors: [ErrNoSchema]; [ErrForeignSchema] when the schema already holds a complaints, events, timers or
-// outbox table that redress did not record; a [*SchemaVersionError] (matching [ErrSchemaTooNew]) when the
+// Errors: [ErrNoSchema]; [ErrForeignSchema] when the schema already holds a table named like one of
+// redress's (complaints, events, timers, outbox, problems, problem_complaints, surveys) that redress did
+// not record; a [*SchemaVersionError] (matching [ErrSchemaTooNew]) when the
 // schema is newer than this code — in each case nothing is changed; a failed migration, wrapped, naming
 // its version (its transaction rolls back, earlier migrations stay applied).
 func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
@@ -121,6 +122,10 @@ func Migrate(ctx context.Context, pool *pgxpool.Pool) error {
 		}
 	}
 }
+
+// ourTables are the tables the migrations create. A schema without schema_migrations that holds one of
+// them was not made by redress.
+var ourTables = []string{"complaints", "events", "timers", "outbox", "problems", "problem_complaints", "surveys"}
 
 // migrateStep applies the next pending migration in one transaction and reports whether the schema is
 // now current.
@@ -150,9 +155,8 @@ func migrateStep(ctx context.Context, conn *pgx.Conn, ms []migration) (done bool
 	var tracked, foreign bool
 	err = tx.QueryRow(ctx, `SELECT
 		to_regclass(quote_ident($1) || '.schema_migrations') IS NOT NULL,
-		to_regclass(quote_ident($1) || '.complaints') IS NOT NULL OR to_regclass(quote_ident($1) || '.events') IS NOT NULL
-		OR to_regclass(quote_ident($1) || '.timers') IS NOT NULL OR to_regclass(quote_ident($1) || '.outbox') IS NOT NULL`,
-		*schema).Scan(&tracked, &foreign)
+		EXISTS (SELECT FROM unnest($2::text[]) AS t WHERE to_regclass(quote_ident($1) || '.' || t) IS NOT NULL)`,
+		*schema, ourTables).Scan(&tracked, &foreign)
 	if err != nil {
 		return false, fmt.Errorf("postgres: migrate: inspect schema %q: %w", *schema, err)
 	}
@@ -173,8 +177,8 @@ func migrateStep(ctx context.Context, conn *pgx.Conn, ms []migration) (done bool
 		}
 	} else {
 		if foreign {
-			return false, fmt.Errorf("%w: schema %q has tables named complaints, events, timers or outbox but no schema_migrations",
-				ErrForeignSchema, *schema)
+			return false, fmt.Errorf("%w: schema %q has a table named like one of redress's (%s) but no schema_migrations",
+				ErrForeignSchema, *schema, strings.Join(ourTables, ", "))
 		}
 		if _, err := tx.Exec(ctx, `CREATE TABLE schema_migrations (
 			version    integer PRIMARY KEY,

@@ -54,7 +54,7 @@ func TestMigrateTwiceIsANoOp(t *testing.T) {
 	pool := newPool(t, schema, 2)
 	require.NoError(t, Migrate(t.Context(), pool))
 	tables := tablesIn(t, pool, schema)
-	assert.Equal(t, []string{"complaints", "events", "outbox", "schema_migrations", "timers"}, tables)
+	assert.Equal(t, []string{"complaints", "events", "outbox", "problem_complaints", "problems", "schema_migrations", "surveys", "timers"}, tables)
 	require.NoError(t, Migrate(t.Context(), pool))
 	assert.Equal(t, tables, tablesIn(t, pool, schema))
 	want := make([]int, SchemaVersion())
@@ -121,6 +121,7 @@ func TestMigrateRefusesForeignSchema(t *testing.T) {
 	}{
 		{"a complaints table of someone else", `CREATE TABLE complaints (ticket_id int PRIMARY KEY)`},
 		{"an outbox table of someone else", `CREATE TABLE outbox (id bigint)`},
+		{"a surveys table of someone else", `CREATE TABLE surveys (id bigint)`},
 		{"schema_migrations of another tool", `CREATE TABLE schema_migrations (version bigint PRIMARY KEY, dirty boolean NOT NULL)`},
 	}
 	for _, tt := range tests {
@@ -138,6 +139,44 @@ func TestMigrateRefusesForeignSchema(t *testing.T) {
 			assert.Equal(t, before, tablesIn(t, pool, schema), "nothing created")
 		})
 	}
+}
+
+// TestMigrateUpgradesAVersion1Schema: a schema made by the first release, holding complaints, is
+// brought to the current version; its data stays and the closed-loop tables work.
+func TestMigrateUpgradesAVersion1Schema(t *testing.T) {
+	ctx := t.Context()
+	schema := newSchema(t)
+	pool := newPool(t, schema, 2)
+	ms, err := migrations()
+	require.NoError(t, err)
+	conn, err := pool.Acquire(ctx)
+	require.NoError(t, err)
+	done, err := migrateStep(ctx, conn.Conn(), ms[:1])
+	conn.Release()
+	require.NoError(t, err)
+	require.True(t, done, "version 1, the newest of the migrations given, is applied")
+	require.Equal(t, []int{1}, appliedVersions(t, pool))
+	c := fixture("acme", 1, 0)
+	_, err = pool.Exec(ctx, insertComplaintSQL, c.Tenant, c.ID, c.TrackingCode, c.Channel, c.ExternalRef, string(c.Status),
+		c.Queue, c.Assignee, c.Category, c.Customer.ID, string(c.Severity), tagsOf(c), c.Version, c.CreatedAt, c.UpdatedAt,
+		nil, nil, 0, "", false, []byte(`{}`))
+	require.NoError(t, err)
+
+	s, err := New(ctx, pool)
+	require.NoError(t, err)
+	want := make([]int, SchemaVersion())
+	for i := range want {
+		want[i] = i + 1
+	}
+	assert.Equal(t, want, appliedVersions(t, pool))
+	require.NoError(t, s.Update(ctx, func(tx storage.Tx) error {
+		return tx.SurveyInsert(ctx, &storage.SurveyInsertParams{Tenant: "acme", Survey: fixtureSurvey(c, 1)})
+	}))
+	require.NoError(t, s.View(ctx, func(tx storage.ReadTx) error {
+		got, err := tx.SurveyList(ctx, &storage.SurveyListParams{Tenant: "acme", ComplaintID: c.ID})
+		require.Len(t, got, 1)
+		return err
+	}))
 }
 
 func TestMigrateWithoutSchema(t *testing.T) {

@@ -400,13 +400,15 @@ func (t *tx) rollback() {
 // PostgreSQL error codes the adapter maps to contract errors.
 const (
 	codeUniqueViolation      = "23505"
+	codeForeignKeyViolation  = "23503"
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
 )
 
 // mapErr turns a driver error into a contract error where one applies, keeping the driver error in the
-// chain: no rows is storage.ErrNotFound, a unique violation storage.ErrDuplicate, a serialization
-// failure or deadlock storage.ErrConflict. Our own sentinels pass through unchanged.
+// chain: no rows or a foreign-key violation (a row naming a complaint that does not exist) is
+// storage.ErrNotFound, a unique violation storage.ErrDuplicate, a serialization failure or deadlock
+// storage.ErrConflict. Our own sentinels pass through unchanged.
 func mapErr(op string, err error) error {
 	if err == nil {
 		return nil
@@ -422,6 +424,8 @@ func mapErr(op string, err error) error {
 		switch pgErr.Code {
 		case codeUniqueViolation:
 			return fmt.Errorf("postgres: %s: %w: %w", op, storage.ErrDuplicate, err)
+		case codeForeignKeyViolation:
+			return fmt.Errorf("postgres: %s: %w: %w", op, storage.ErrNotFound, err)
 		case codeSerializationFailure, codeDeadlockDetected:
 			return fmt.Errorf("postgres: %s: %w: %w", op, storage.ErrConflict, err)
 		}

@@ -293,37 +293,71 @@ var dimensionExpr = map[storage.Dimension]string{
 		"ELSE (created_at - 86399999999) / 86400000000 END",
 }
 
-// window builds the WHERE clause shared by ComplaintCount and ComplaintStats. The index is named:
-// left to itself SQLite prefers an index that yields the GROUP BY order over the one that bounds the
-// creation window, and reads the tenant's whole history.
-func window(tenant, category string, from, to time.Time) (string, []any) {
+// aggregate selects the complaints that ComplaintCount, ComplaintStats and ComplaintTimes read: a
+// tenant, optional equality filters, optionally only open or only breached ones, and an optional
+// creation window [from, to).
+type aggregate struct {
+	tenant, category, queue, assignee string
+	openOnly, breachedOnly            bool
+	from, to                          time.Time
+}
+
+// openStatuses is the SQL list of complaint.OpenStatuses, for OpenOnly.
+var openStatuses = func() string {
+	q := make([]string, len(complaint.OpenStatuses))
+	for i, s := range complaint.OpenStatuses {
+		q[i] = "'" + string(s) + "'"
+	}
+	return "(" + strings.Join(q, ", ") + ")"
+}()
+
+// window builds the FROM and WHERE clauses shared by ComplaintCount, ComplaintStats and
+// ComplaintTimes. The index is named: left to itself SQLite prefers an index that yields the GROUP BY
+// order over the one that bounds the creation window, and reads the tenant's whole history. The
+// other filters are checked on the rows of the window.
+func window(a aggregate) (string, []any) {
 	var b strings.Builder
-	args := []any{tenant}
-	if category != "" {
+	args := []any{a.tenant}
+	if a.category != "" {
 		b.WriteString("FROM complaints INDEXED BY complaints_category WHERE tenant = ? AND category = ?")
-		args = append(args, category)
+		args = append(args, a.category)
 	} else {
 		b.WriteString("FROM complaints INDEXED BY complaints_created WHERE tenant = ?")
 	}
-	if !from.IsZero() {
+	if !a.from.IsZero() {
 		b.WriteString(" AND created_at >= ?")
-		args = append(args, micros(from))
+		args = append(args, micros(a.from))
 	}
-	if !to.IsZero() {
+	if !a.to.IsZero() {
 		b.WriteString(" AND created_at < ?")
-		args = append(args, micros(to))
+		args = append(args, micros(a.to))
+	}
+	if a.queue != "" {
+		b.WriteString(" AND queue = ?")
+		args = append(args, a.queue)
+	}
+	if a.assignee != "" {
+		b.WriteString(" AND assignee = ?")
+		args = append(args, a.assignee)
+	}
+	if a.openOnly {
+		b.WriteString(" AND status IN " + openStatuses)
+	}
+	if a.breachedOnly {
+		b.WriteString(" AND breached = 1")
 	}
 	return b.String(), args
 }
 
 // ComplaintCount implements storage.ReadTx. A zero CreatedFrom or CreatedTo leaves that side of the
-// window open. An unknown dimension is storage.ErrInvalid.
+// window open; OpenOnly and BreachedOnly are checked on the rows of the window. An unknown dimension
+// is storage.ErrInvalid.
 func (t *readTx) ComplaintCount(ctx context.Context, p *storage.ComplaintCountParams) ([]storage.Count, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	from, args := window(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo)
-	rows, err := t.query(ctx, "SELECT "+dimensionExpr[p.GroupBy]+", count(*) "+from+" GROUP BY 1", args...)
+	query, args := countQuery(p)
+	rows, err := t.query(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: count complaints by %s: %w", p.GroupBy, mapError(err))
 	}
@@ -357,13 +391,25 @@ func (t *readTx) ComplaintCount(ctx context.Context, p *storage.ComplaintCountPa
 	return out, nil
 }
 
+// countQuery builds ComplaintCount's query.
+func countQuery(p *storage.ComplaintCountParams) (string, []any) {
+	from, args := window(aggregate{
+		tenant: p.Tenant, category: p.Category, openOnly: p.OpenOnly, breachedOnly: p.BreachedOnly,
+		from: p.CreatedFrom, to: p.CreatedTo,
+	})
+	return "SELECT " + dimensionExpr[p.GroupBy] + ", count(*) " + from + " GROUP BY 1", args
+}
+
 // ComplaintStats implements storage.ReadTx. A zero CreatedFrom or CreatedTo leaves that side of the
-// window open.
+// window open; Queue and Assignee are checked on the rows of the window.
 func (t *readTx) ComplaintStats(ctx context.Context, p *storage.ComplaintStatsParams) (*storage.Stats, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	from, args := window(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo)
+	from, args := window(aggregate{
+		tenant: p.Tenant, category: p.Category, queue: p.Queue, assignee: p.Assignee,
+		from: p.CreatedFrom, to: p.CreatedTo,
+	})
 	var s storage.Stats
 	var ackMicros, resolveMicros int64
 	err := t.queryRow(ctx, `SELECT count(*),

@@ -103,6 +103,6 @@ func ExampleOpenWith() {
 	_, err = sqlite.Open(ctx, notOurs)
 	fmt.Println("foreign file refused:", errors.Is(err, sqlite.ErrForeignDatabase))
 	// Output:
-	// opened, schema version 1
+	// opened, schema version 2
 	// foreign file refused: true
 }

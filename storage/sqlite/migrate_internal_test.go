@@ -9,10 +9,13 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/redresshq/redress/complaint"
+	"github.com/redresshq/redress/feedback"
 	"github.com/redresshq/redress/storage"
 )
 
@@ -140,4 +143,59 @@ func TestErrorMapping(t *testing.T) {
 	assert.True(t, errors.Is(mapError(roErr), roErr), "the driver error stays in the chain")
 	other := errors.New("other")
 	assert.Same(t, other, mapError(other), "errors that are not the driver's pass unchanged")
+}
+
+// TestMigrateUpgradesAVersion1File: a file made by the first release, holding a complaint, is brought
+// to the current version when opened; the complaint stays and the closed-loop tables work.
+func TestMigrateUpgradesAVersion1File(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "v1.db")
+	ms, err := loadMigrations()
+	require.NoError(t, err)
+	db, err := sql.Open("sqlite", path)
+	require.NoError(t, err)
+	conn, err := db.Conn(ctx)
+	require.NoError(t, err)
+	require.NoError(t, apply(ctx, conn, ms[0]))
+	c := &complaint.Complaint{ID: "C1", Tenant: "acme", TrackingCode: "T1", Channel: "web", Status: complaint.StatusResolved,
+		Version: 1, CreatedAt: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
+	body, err := encodeComplaint(c)
+	require.NoError(t, err)
+	_, err = conn.ExecContext(ctx, qComplaintInsert, c.Tenant, c.ID, c.TrackingCode, c.Channel, "", string(c.Status),
+		"", "", "", "", "", micros(c.CreatedAt), nil, nil, 0, "", 0, 1, body)
+	require.NoError(t, err)
+	require.NoError(t, conn.Close())
+	require.NoError(t, db.Close())
+
+	s, err := Open(ctx, path)
+	require.NoError(t, err)
+	t.Cleanup(func() { require.NoError(t, s.Close()) })
+	st, err := inspect(ctx, s.w)
+	require.NoError(t, err)
+	assert.Equal(t, SchemaVersion(), st.version)
+	survey := &feedback.Survey{ID: "S1", Tenant: "acme", ComplaintID: c.ID, TokenHash: strings.Repeat("0a", 32),
+		Kinds: feedback.Kinds, ScheduledAt: c.CreatedAt.Add(time.Hour), Version: 1}
+	require.NoError(t, s.Update(ctx, func(tx storage.Tx) error {
+		return tx.SurveyInsert(ctx, &storage.SurveyInsertParams{Tenant: "acme", Survey: survey})
+	}))
+	require.NoError(t, s.View(ctx, func(tx storage.ReadTx) error {
+		got, err := tx.ComplaintGet(ctx, &storage.ComplaintGetParams{Tenant: "acme", ID: c.ID})
+		require.NoError(t, err)
+		assert.Equal(t, c.TrackingCode, got.TrackingCode)
+		surveys, err := tx.SurveyList(ctx, &storage.SurveyListParams{Tenant: "acme", ComplaintID: c.ID})
+		require.NoError(t, err)
+		require.Len(t, surveys, 1)
+		assert.Equal(t, survey.TokenHash, surveys[0].TokenHash)
+		return nil
+	}))
+}
+
+// TestScoreColumnsCoverEveryKind: FeedbackTally reads one column per measure; a measure without one
+// would be stored in the document but never counted.
+func TestScoreColumnsCoverEveryKind(t *testing.T) {
+	var kinds []feedback.Kind
+	for _, sc := range scoreColumns {
+		kinds = append(kinds, sc.kind)
+	}
+	assert.ElementsMatch(t, feedback.Kinds, kinds)
 }

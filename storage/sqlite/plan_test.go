@@ -51,8 +51,8 @@ func TestQueryPlans(t *testing.T) {
 		return q, args
 	}
 	count := func(dim storage.Dimension, category string) (string, []any) {
-		from, args := window("acme", category, now.AddDate(0, 0, -30), now)
-		return "SELECT " + dimensionExpr[dim] + ", count(*) " + from + " GROUP BY 1", args
+		return countQuery(&storage.ComplaintCountParams{Tenant: "acme", GroupBy: dim, Category: category,
+			CreatedFrom: now.AddDate(0, 0, -30), CreatedTo: now})
 	}
 	type query struct {
 		name  string
@@ -102,15 +102,61 @@ func TestQueryPlans(t *testing.T) {
 	}
 	q, args := count(storage.ByDay, "quality")
 	add("daily count of one category", "complaints_category", false, q, args...)
-	from, args := window("acme", "", now.AddDate(0, 0, -30), now)
+	from, args := window(aggregate{tenant: "acme", from: now.AddDate(0, 0, -30), to: now})
 	add("stats over 30 days", "complaints_created", false, "SELECT count(*) "+from, args...)
+	from, args = window(aggregate{tenant: "acme", queue: "frontline", assignee: "agent-li", from: now.AddDate(0, 0, -30), to: now})
+	add("stats of one agent over 30 days", "complaints_created", false, "SELECT count(*) "+from, args...)
+	q, args = countQuery(&storage.ComplaintCountParams{Tenant: "acme", GroupBy: storage.ByQueue, OpenOnly: true,
+		BreachedOnly: true, CreatedFrom: now.AddDate(0, 0, -30), CreatedTo: now})
+	add("overdue backlog by queue over 30 days", "complaints_created", false, q, args...)
+
+	// The closed loop.
+	add("problem get", "(tenant=? AND id=?)", false, qProblemGet, "acme", "P1")
+	add("problem version", "(tenant=? AND id=?)", false, qProblemVersion, "acme", "P1")
+	add("problems due, all tenants", "problems_due", false, qProblemDueAll, 1, 100)
+	add("problems due, one tenant", "problems_tenant_due", false, qProblemDueTenant, "acme", 1, 100)
+	problems := func(p storage.ProblemListParams) (string, []any) {
+		p.Tenant = "acme"
+		q, args, err := problemListQuery(&p, 50)
+		require.NoError(t, err)
+		return q, args
+	}
+	pcursor := storage.EncodeCursor(now, "P1")
+	q, args = problems(storage.ProblemListParams{Cursor: pcursor})
+	add("problem list", "problems_created", true, q, args...)
+	q, args = problems(storage.ProblemListParams{Status: "open", Cursor: pcursor})
+	add("problem list by status", "problems_status", true, q, args...)
+	q, args = problems(storage.ProblemListParams{ComplaintID: "C1", Cursor: pcursor})
+	add("problem list by complaint", "problem_complaints_complaint", false, q, args...)
+	add("survey get", "(tenant=? AND id=?)", false, qSurveyGet, "acme", "S1")
+	add("survey update reads current", "(tenant=? AND id=?)", false, qSurveyCurrent, "acme", "S1")
+	add("survey by token hash", "surveys_token", false, qSurveyGetByToken, strings.Repeat("ab", 32), "acme")
+	add("survey list", "surveys_complaint", true, qSurveyList, "acme", "C1")
+	for _, dim := range []storage.Dimension{"", storage.ByDay, storage.ByQueue} {
+		q, args = tallyQuery(&storage.FeedbackTallyParams{Tenant: "acme", GroupBy: dim, AnsweredFrom: now.AddDate(0, 0, -30), AnsweredTo: now})
+		add("feedback tally by "+string(dim)+" over 30 days", "surveys_answered", false, q, args...)
+	}
+	for _, tc := range []struct {
+		name  string
+		index string
+		p     storage.ComplaintTimesParams
+	}{
+		{"complaint times over 30 days", "complaints_created", storage.ComplaintTimesParams{}},
+		{"complaint times of one category", "complaints_category", storage.ComplaintTimesParams{Category: "quality"}},
+		{"complaint times of one agent", "complaints_created", storage.ComplaintTimesParams{Queue: "frontline", Assignee: "agent-li"}},
+	} {
+		tc.p.Tenant, tc.p.CreatedFrom, tc.p.CreatedTo = "acme", now.AddDate(0, 0, -30), now
+		q, args = timesQuery(&tc.p)
+		add(tc.name, tc.index, true, q, args...)
+	}
 
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			plan := explain(t, s.w, tt.sql, tt.args...)
 			text := strings.Join(plan, "\n")
 			for _, line := range plan {
-				for _, table := range []string{"complaints", "timers", "outbox", "events", "complaint_tags"} {
+				for _, table := range []string{"complaints", "timers", "outbox", "events", "complaint_tags",
+					"problems", "problem_complaints", "surveys"} {
 					assert.NotRegexp(t, `^SCAN `+table+`\b`, line, "full scan of %s:\n%s", table, text)
 				}
 			}

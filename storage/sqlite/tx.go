@@ -107,7 +107,7 @@ var staticQueries = append([]string{
 	qEventList,
 	qTimerSet, qTimerDeleteAll, qTimerDeleteKind, qTimerList, qTimerClaimAll, qTimerClaimTenant,
 	qOutboxClaim, qOutboxAck, qOutboxNack,
-}, rowsQueries()...)
+}, append(closedLoopQueries, rowsQueries()...)...)
 
 // Multi-row inserts: up to preparedRows rows use a prepared statement; a batch is written as one
 // statement of up to maxRows rows (one statement fails or succeeds whole), larger batches as several

@@ -75,11 +75,15 @@ func aggregateDataset(t *testing.T, s storage.Store) []*complaint.Complaint {
 	return all
 }
 
-// window is a creation-time range for the aggregate cases; zero bounds are open.
+// window is a creation-time range for the aggregate cases, zero bounds open, with the filters the
+// aggregates take: category (every aggregate), queue and assignee (ComplaintStats, ComplaintTimes),
+// open and breached (ComplaintCount's OpenOnly and BreachedOnly). Zero filters are ignored.
 type window struct {
-	name     string
-	from, to time.Time
-	category string
+	name            string
+	from, to        time.Time
+	category        string
+	queue, assignee string
+	open, breached  bool
 }
 
 func aggregateWindows(all []*complaint.Complaint) []window {
@@ -109,9 +113,11 @@ func maxTime(a, b time.Time) time.Time {
 	return b
 }
 
-// has reports whether c belongs to tenant, w's window and w's category.
+// has reports whether c belongs to tenant, w's window and w's filters.
 func (w window) has(tenant string, c *complaint.Complaint) bool {
 	return c.Tenant == tenant && (w.category == "" || c.Category == w.category) &&
+		(w.queue == "" || c.Queue == w.queue) && (w.assignee == "" || c.Assignee == w.assignee) &&
+		(!w.open || slices.Contains(complaint.OpenStatuses, c.Status)) && (!w.breached || c.Breached) &&
 		(w.from.IsZero() || !c.CreatedAt.Before(w.from)) && (w.to.IsZero() || c.CreatedAt.Before(w.to))
 }
 
@@ -179,7 +185,8 @@ func count(t *testing.T, s storage.Store, tenant string, w window, d storage.Dim
 	var out []storage.Count
 	view(t, s, func(ctx context.Context, tx storage.ReadTx) error {
 		var err error
-		out, err = tx.ComplaintCount(ctx, &storage.ComplaintCountParams{Tenant: tenant, GroupBy: d, Category: w.category, CreatedFrom: w.from, CreatedTo: w.to})
+		out, err = tx.ComplaintCount(ctx, &storage.ComplaintCountParams{Tenant: tenant, GroupBy: d, Category: w.category,
+			OpenOnly: w.open, BreachedOnly: w.breached, CreatedFrom: w.from, CreatedTo: w.to})
 		return err
 	})
 	return out
@@ -190,7 +197,8 @@ func stats(t *testing.T, s storage.Store, tenant string, w window) storage.Stats
 	var out *storage.Stats
 	view(t, s, func(ctx context.Context, tx storage.ReadTx) error {
 		var err error
-		out, err = tx.ComplaintStats(ctx, &storage.ComplaintStatsParams{Tenant: tenant, Category: w.category, CreatedFrom: w.from, CreatedTo: w.to})
+		out, err = tx.ComplaintStats(ctx, &storage.ComplaintStatsParams{Tenant: tenant, Category: w.category,
+			Queue: w.queue, Assignee: w.assignee, CreatedFrom: w.from, CreatedTo: w.to})
 		return err
 	})
 	require.NotNil(t, out)

@@ -33,6 +33,19 @@
 //     relays that never share a message.
 //   - Aggregate (aggregate.go): ComplaintCount by every dimension and ComplaintStats against a naive
 //     computation over seeded pseudo-random data, half-open windows.
+//   - Problem (problems.go): round trip of every field of a problem record (5W2H, whys, fishbone
+//     causes, actions with their effectiveness checks), duplicates, updates with ExpectedVersion and
+//     racing updates, tenant isolation, rollback, no aliasing; ProblemList filters, order and cursors
+//     stable while rows are inserted; ProblemListDue order, limit and tenants, and a report or a
+//     finished action moving a problem off the list.
+//   - Survey (surveys.go): round trip by ID and by token hash, surveys of missing complaints
+//     ([storage.ErrNotFound], nothing stored), duplicate IDs and token hashes (unique across tenants),
+//     immutable fields, racing answers of which exactly one commits (the single-use link), tenant
+//     isolation, SurveyList order, rollback, no aliasing.
+//   - Loop (closedloop_aggregate.go): FeedbackTally by every grouping, following the complaints' current
+//     values, half-open answer windows and UTC days; ComplaintTimes; ComplaintCount with OpenOnly and
+//     BreachedOnly; ComplaintStats by queue and assignee: each against a naive computation over seeded
+//     pseudo-random data.
 //   - Tx (tx.go): rollback on error and on panic leaves nothing, errors returned unchanged, a transaction
 //     sees its own writes, a failed operation leaves the transaction usable, View sees a consistent
 //     snapshot, canceled contexts, use after Close.
@@ -61,8 +74,21 @@
 //     kind; OutboxClaim by creation time then ID. A zero NextAttemptAt on enqueue means CreatedAt.
 //     Dead messages are never claimed but stay until acknowledged.
 //   - ComplaintCount files unset values under the empty key; zero window bounds are open.
-//   - Every operation but TimerClaimDue and OutboxClaim needs a tenant; the Validate methods in package
-//     storage list each check and adapters call them first.
+//   - Problems and surveys normalise like complaints: every time (actions' included) in UTC at
+//     microsecond precision, empty team, whys, causes, complaint links, actions, survey kinds and scores
+//     nil ([CanonicalProblem], [CanonicalSurvey]). ProblemUpdate keeps the stored creation time;
+//     SurveyUpdate keeps the stored complaint, token hash and kinds.
+//   - ProblemListDue lists exactly the problems whose rca.Problem.NextReport is at or before Now, by
+//     that time then ID; a Limit of 0 means [storage.DefaultListLimit]. ProblemList orders and pages as
+//     ComplaintList does.
+//   - FeedbackTally counts only surveys with an AnsweredAt in the window, one row per (key, kind,
+//     value) ordered that way; ByDay is the UTC day of the answer; the other dimensions are the
+//     complaint's current values. ComplaintTimes orders by creation time, then ID.
+//   - Window bounds of FeedbackTally and ComplaintTimes, when both are set, must satisfy From < To
+//     ([storage.ErrInvalid] otherwise); a token hash that is not 64 lower-case hex digits is
+//     [storage.ErrInvalid].
+//   - Every operation but TimerClaimDue, OutboxClaim and ProblemListDue needs a tenant; the Validate
+//     methods in package storage list each check and adapters call them first.
 //   - An operation that fails changes nothing and leaves the transaction usable: the caller may go on
 //     and commit (PostgreSQL adapters need savepoints or conflict-free statements for this).
 //   - A store may refuse one of two overlapping transactions with [storage.ErrConflict]; the concurrent
@@ -72,6 +98,7 @@
 //
 // # Fixtures
 //
-// [NewComplaint], [NewEvent] and [NewOutboxMessage] build valid, deterministic records (with Chinese and
-// English text) around [Epoch], so adapter tests and benchmarks elsewhere can reuse them.
+// [NewComplaint], [NewEvent], [NewOutboxMessage], [NewProblem] and [NewSurvey] build valid,
+// deterministic records (with Chinese and English text) around [Epoch], so adapter tests and
+// benchmarks elsewhere can reuse them.
 package storagetest

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redresshq/redress/feedback"
 	"github.com/redresshq/redress/storage/storagetest"
 )
 
@@ -48,4 +49,26 @@ func ExampleCases() {
 	// Timer/RolledBackClaimPutsBack
 	// Timer/ConcurrentScannersFireOnce
 	// Timer/TenantIsolation
+}
+
+// A fixture problem has the three kinds of action; its next overdue report is the corrective
+// action's due date, and a fixture survey stores the hash of the token its link carries.
+func ExampleNewProblem() {
+	c := storagetest.NewComplaint("acme", 0)
+	p := storagetest.NewProblem("acme", 0, c.ID)
+	for _, a := range p.Actions {
+		fmt.Println(a.ID, a.Kind, a.Status)
+	}
+	next, _ := p.NextReport()
+	fmt.Println("next report:", next.Sub(p.CreatedAt))
+
+	s := storagetest.NewSurvey(c, 0)
+	hash, _ := feedback.HashToken(storagetest.SurveyToken(c, 0))
+	fmt.Println(s.ComplaintID == c.ID, hash == s.TokenHash, s.Kinds)
+	// Output:
+	// A1 containment verified
+	// A2 corrective in_progress
+	// A3 preventive planned
+	// next report: 168h0m0s
+	// true true [csat nps ces]
 }

@@ -8,6 +8,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redresshq/redress/complaint"
+	"github.com/redresshq/redress/feedback"
+	"github.com/redresshq/redress/rca"
 	"github.com/redresshq/redress/storage"
 	"github.com/redresshq/redress/storage/storagetest"
 )
@@ -66,5 +68,57 @@ func TestCasesAreUnique(t *testing.T) {
 		require.False(t, seen[name], "case %s is listed twice", name)
 		seen[name] = true
 	}
-	assert.Greater(t, len(seen), 50)
+	assert.Greater(t, len(seen), 80)
+}
+
+func TestNewProblemIsValidAndCanonical(t *testing.T) {
+	seen := map[string]bool{}
+	for _, tenant := range []string{"acme", "globex"} {
+		for i := range 300 {
+			p := storagetest.NewProblem(tenant, i, storagetest.NewComplaint(tenant, i).ID)
+			require.NoError(t, p.Validate(), "%s/%d", tenant, i)
+			require.Equal(t, p, storagetest.CanonicalProblem(p), "fixtures are already normalised")
+			require.False(t, seen[p.ID], "ID %s repeats", p.ID)
+			seen[p.ID] = true
+			next, ok := p.NextReport()
+			require.True(t, ok)
+			require.Equal(t, p.CreatedAt.Add(7*24*time.Hour), next, "the corrective action is the next to report")
+		}
+	}
+	assert.Equal(t, storagetest.NewProblem("acme", 5), storagetest.NewProblem("acme", 5), "deterministic")
+	p := storagetest.NewProblem("acme", 0)
+	p.Team, p.Actions = []string{}, []rca.Action{}
+	p.CreatedAt = time.Date(2026, 3, 2, 9, 30, 0, 123456789, time.FixedZone("CST", 8*3600))
+	got := storagetest.CanonicalProblem(p)
+	assert.Nil(t, got.Team)
+	assert.Nil(t, got.Actions)
+	assert.Nil(t, got.Complaints)
+	assert.Equal(t, time.Date(2026, 3, 2, 1, 30, 0, 123456000, time.UTC), got.CreatedAt)
+}
+
+func TestNewSurveyIsValidAndCanonical(t *testing.T) {
+	seenID, seenHash := map[string]bool{}, map[string]bool{}
+	for _, tenant := range []string{"acme", "globex"} {
+		for i := range 100 {
+			c := storagetest.NewComplaint(tenant, i)
+			for k := range 3 {
+				s := storagetest.NewSurvey(c, k)
+				require.Equal(t, s, storagetest.CanonicalSurvey(s), "fixtures are already normalised")
+				hash, err := feedback.HashToken(storagetest.SurveyToken(c, k))
+				require.NoError(t, err)
+				require.Equal(t, hash, s.TokenHash, "the token hashes to the stored hash")
+				require.False(t, seenID[s.ID], "ID %s repeats", s.ID)
+				require.False(t, seenHash[s.TokenHash], "token hash repeats")
+				seenID[s.ID], seenHash[s.TokenHash] = true, true
+				require.NoError(t, (&storage.SurveyInsertParams{Tenant: tenant, Survey: s}).Validate())
+			}
+		}
+	}
+	s := storagetest.NewSurvey(storagetest.NewComplaint("acme", 0), 0)
+	s.Kinds = []feedback.Kind{}
+	s.AnsweredAt = time.Date(2026, 3, 2, 9, 30, 0, 123456789, time.FixedZone("CST", 8*3600))
+	got := storagetest.CanonicalSurvey(s)
+	assert.Nil(t, got.Kinds)
+	assert.Equal(t, time.Date(2026, 3, 2, 1, 30, 0, 123456000, time.UTC), got.AnsweredAt)
+	assert.NotNil(t, s.Kinds, "CanonicalSurvey leaves its argument alone")
 }

@@ -15,7 +15,7 @@ import (
 // Run runs the whole conformance suite against the stores newStore makes.
 //
 // Each case is a parallel subtest (grouped by area: Complaint, Event, List, Timer, Outbox, Aggregate,
-// Tx, Invalid) that calls newStore once. newStore must return a new, empty store that shares no rows
+// Problem, Survey, Loop, Tx, Invalid) that calls newStore once. newStore must return a new, empty store that shares no rows
 // with any other store it returned, and must register its own cleanup with t.Cleanup (closing the
 // store, dropping a database). The suite closes a store itself in one case, so Close must tolerate a
 // second call from the cleanup.
@@ -76,6 +76,9 @@ func areas() []area {
 		{"Timer", timerCases()},
 		{"Outbox", outboxCases()},
 		{"Aggregate", aggregateCases()},
+		{"Problem", problemCases()},
+		{"Survey", surveyCases()},
+		{"Loop", loopCases()},
 		{"Tx", txCases()},
 		{"Invalid", invalidCases()},
 	}
