@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -32,8 +33,8 @@ import (
 //
 // TestCrash runs its own test binary again as a child (TestCrashChild, selected by -test.run and
 // enabled by an environment variable). The child opens a SQLite file with sqlite.Open (the default
-// synchronous=FULL), takes complaints in through a Desk with triage, SLA timers and the outbox on, and
-// prints "intake ID" on stdout after each Intake returns; every third complaint it also acknowledges,
+// synchronous=FULL), takes complaints in through a Desk with triage, SLA timers and the outbox on, from
+// four goroutines at once (so the kill lands in the store's group commits), and prints "intake ID" on stdout after each Intake returns; every third complaint it also acknowledges,
 // printing "ack ID SEQ" after Transition returns. The parent reads the lines, kills the child with
 // SIGKILL after a random number of intakes, reopens the file and checks that every printed complaint
 // is there with its events, timers and outbox messages, and that the file is consistent. It does this
@@ -51,6 +52,9 @@ var crashNow = time.Date(2026, 11, 2, 2, 0, 0, 0, time.UTC)
 // crashChildLimit bounds the child's loop in case its parent is gone.
 const crashChildLimit = 100_000
 
+// crashWriters is how many goroutines of the child take complaints in at once.
+const crashWriters = 4
+
 func TestCrashChild(t *testing.T) {
 	path := os.Getenv(crashEnv)
 	if path == "" {
@@ -66,28 +70,38 @@ func TestCrashChild(t *testing.T) {
 	samples := intakeSamples()
 	actor := complaint.Actor{ID: "crash-child"}
 	agent := complaint.Actor{ID: "agent-1", Roles: []string{complaint.RoleAgent}, Tier: complaint.TierSpecial}
-	for i := range crashChildLimit {
-		c, _, err := d.Intake(ctx, actor, sampleIntake(samples, i))
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "child: intake:", err)
-			os.Exit(4)
-		}
-		// One write per line: a line on the pipe is whole or absent.
-		if _, err := fmt.Fprintf(os.Stdout, "intake %s\n", c.ID); err != nil {
+	var out sync.Mutex // one write per line: a line on the pipe is whole or absent
+	say := func(format string, args ...any) {
+		out.Lock()
+		defer out.Unlock()
+		if _, err := fmt.Fprintf(os.Stdout, format, args...); err != nil {
 			os.Exit(5) // the parent is gone
 		}
-		if i%3 != 0 {
-			continue
-		}
-		acked, err := d.Transition(ctx, redress.TransitionRequest{Tenant: c.Tenant, ID: c.ID, Actor: agent, Trigger: complaint.TriggerAcknowledge})
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "child: acknowledge:", err)
-			os.Exit(6)
-		}
-		if _, err := fmt.Fprintf(os.Stdout, "ack %s %d\n", acked.ID, acked.EventSeq); err != nil {
-			os.Exit(5)
-		}
 	}
+	// Several writers at once, so that the store's group commit is what the kill interrupts.
+	var wg sync.WaitGroup
+	for w := range crashWriters {
+		wg.Go(func() {
+			for i := w; i < crashChildLimit; i += crashWriters {
+				c, _, err := d.Intake(ctx, actor, sampleIntake(samples, i))
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "child: intake:", err)
+					os.Exit(4)
+				}
+				say("intake %s\n", c.ID)
+				if i%3 != 0 {
+					continue
+				}
+				acked, err := d.Transition(ctx, redress.TransitionRequest{Tenant: c.Tenant, ID: c.ID, Actor: agent, Trigger: complaint.TriggerAcknowledge})
+				if err != nil {
+					fmt.Fprintln(os.Stderr, "child: acknowledge:", err)
+					os.Exit(6)
+				}
+				say("ack %s %d\n", acked.ID, acked.EventSeq)
+			}
+		})
+	}
+	wg.Wait()
 }
 
 // crashRound starts a child on path, kills it after killAfter intakes, and returns what it printed:
@@ -276,9 +290,9 @@ func TestCrash(t *testing.T) {
 			acks[id] = seq
 		}
 		n := verifyCrashStore(t, path, intakes, acks)
-		// At most one intake per round can have committed without being printed: the one the kill
-		// caught between its commit and its line.
-		assert.LessOrEqual(t, n, len(intakes)+round+1, "no complaint the child did not take in")
+		// At most one intake per writer and round can have committed without being printed: the one
+		// the kill caught between its commit and its line.
+		assert.LessOrEqual(t, n, len(intakes)+(round+1)*crashWriters, "no complaint the child did not take in")
 		t.Logf("round %d: killed after %d intakes (%d printed, %d acknowledged transitions); %d stored", round, killAfter, len(got), len(gotAcks), n)
 	}
 }

@@ -23,7 +23,8 @@
 //     transaction: the floor of the wire protocol;
 //   - bare-min: only the complaint and its first event, the row pair BASELINES.md measured.
 //
-// SQLite runs one writer at synchronous=FULL (the default of sqlite.Open) and at NORMAL; PostgreSQL
+// SQLite runs one writer at synchronous=FULL (the default of sqlite.Open) and at NORMAL, and the Desk
+// also with 16 writers, whose commits the store groups (desk-16-writers); PostgreSQL
 // runs 1 and 16 concurrent writers (RunParallel). Each reports intakes/s; the figure the issue asks for
 // is desk ÷ bare of one run. TestBareRowsMatchDeskRows checks that the bare writers store exactly the
 // rows the Desk stores, so the comparison is like for like; TestRules100File keeps the rule file equal
@@ -57,7 +58,8 @@
 //
 // TestCrash runs this test binary again as a child process (TestCrashChild, which does nothing unless
 // REDRESS_CRASH_DB is set) that takes complaints in through a Desk on a SQLite file opened with
-// sqlite.Open, with triage, SLA timers and the outbox on, printing each complaint's ID after Intake
+// sqlite.Open, with triage, SLA timers and the outbox on, from four goroutines sharing group commits,
+// printing each complaint's ID after Intake
 // returns (and acknowledging every third, printing its event number after Transition returns). The
 // parent sends SIGKILL after a random number of intakes, reopens the file and checks: every printed
 // complaint and transition is stored; every stored complaint has events 1..EventSeq without a gap, the

@@ -391,6 +391,10 @@ func BenchmarkIntakeSQLite(b *testing.B) {
 			b.Run("desk", func(b *testing.B) {
 				runIntake(b, 1, deskIntake(newDesk(b, openSQLite(b, sync), nil), samples))
 			})
+			// 16 writers share commits (the store's group commit): the rate of a loaded server.
+			b.Run("desk-16-writers", func(b *testing.B) {
+				runIntake(b, 16, deskIntake(newDesk(b, openSQLite(b, sync), nil), samples))
+			})
 			for _, min := range []bool{false, true} {
 				name := "bare"
 				if min {

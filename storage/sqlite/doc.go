@@ -30,6 +30,16 @@
 // bare complaint-and-event row pair; with this schema, whose intake commit writes some twenty pages
 // (the record, its indexes, tags and event), BenchmarkInsert measured about 1.25 times. [SyncExtra] adds a directory sync for file systems that need one.
 //
+// # Group commit
+//
+// With one fsync per commit, concurrent writers would queue behind each other's fsyncs. Instead,
+// Updates that arrive while a transaction is running share the next one (up to [Config.MaxGroup]):
+// each fn runs in its caller's goroutine, in turn, under its own savepoint, and one commit makes them
+// all durable before any of their Updates returns. A fn that fails or panics rolls back its savepoint
+// only; a commit that fails fails every member. Durability is unchanged (nothing is acknowledged
+// before its fsync); the effect is that of the Updates run one after the other, and the fsync cost is
+// shared. MaxGroup 1 turns it off.
+//
 // # Concurrency
 //
 // A Store holds two database/sql pools on the file:
@@ -65,13 +75,16 @@
 // own (tenant, id, tracking_code, channel, external_ref, status, queue, assignee, category, customer_id,
 // severity, created_at, the acknowledgement and resolution times, reopened, repeat_of, breached,
 // version); tags have a table of their own (complaint_tags), so that a tags filter is an index probe,
-// filled by triggers from the body. Events, timers and outbox messages are plain tables. Times are
-// INTEGER microseconds since the Unix epoch, UTC, which is the precision storage.Time promises.
+// filled by triggers from the body. Events, timers and outbox messages are plain tables. Problem
+// records (problems) and satisfaction surveys (surveys) follow the complaints' pattern: the record as
+// JSON in a doc column, the queried fields in columns of their own, and, for the complaints a problem
+// groups, a problem_complaints table filled by triggers from the document. Times are INTEGER
+// microseconds since the Unix epoch, UTC, which is the precision storage.Time promises.
 //
 // Each operation of a transaction is atomic on its own, as the storage contract asks: a complaint's
-// insert or update is one statement (its tags follow by trigger inside it), a batch of events or
-// outbox messages one multi-row INSERT (batches over 200 rows run under a savepoint). An operation that
-// fails leaves the transaction as it was, and usable.
+// or a problem's insert or update is one statement (tags and complaint links follow by trigger inside
+// it), a batch of events or outbox messages one multi-row INSERT (batches over 200 rows run under a
+// savepoint). An operation that fails leaves the transaction as it was, and usable.
 //
 // # Migrations
 //
@@ -93,11 +106,21 @@
 // arm per status; counts and KPI sums over a creation window (the (tenant, created_at, id, category)
 // index covers the Pareto of categories). Lists never use OFFSET.
 //
+// The closed loop is indexed the same way. problems.next_report holds rca.Problem.NextReport (NULL
+// when no open action is left to report), recomputed on every write, so the overdue scan
+// (ProblemListDue) reads the head of a partial index (problems_due, problems_tenant_due); problem lists
+// page along (tenant, created_at, id) or (tenant, status, created_at, id), and "the problems of a
+// complaint" starts from problem_complaints. A survey is found by its token hash through a unique
+// index, a complaint's surveys through (tenant, complaint_id, scheduled_at, id). The scores of an
+// answer are copied into csat, nps and ces columns, and FeedbackTally groups an answer window of the
+// covering partial index surveys_answered in SQL; ComplaintTimes reads the creation window in order.
+//
 // # Errors
 //
 // Operations return the storage sentinels (storage.ErrNotFound, ErrConflict, ErrDuplicate,
 // ErrBadCursor, ErrInvalid) wrapped with context: a reused complaint ID, tracking code or external
-// reference is ErrDuplicate; a reused event sequence number is ErrConflict; an event or timer of a
-// complaint that does not exist is ErrNotFound. Driver errors are wrapped with %w, and lock and
-// permission failures also match [ErrBusy] and [ErrReadOnly].
+// reference is ErrDuplicate, and so are a reused problem or survey ID and a reused survey token hash;
+// a reused event sequence number, or a stale version of a complaint, problem or survey, is
+// ErrConflict; an event, timer or survey of a complaint that does not exist is ErrNotFound. Driver
+// errors are wrapped with %w, and lock and permission failures also match [ErrBusy] and [ErrReadOnly].
 package sqlite

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -39,6 +40,7 @@ const (
 const (
 	DefaultBusyTimeout  = 5 * time.Second
 	DefaultCacheSizeKiB = 8 << 10 // 8 MiB per connection
+	DefaultMaxGroup     = 64
 )
 
 // Config holds the knobs of [OpenWith]. The zero value is the configuration [Open] uses.
@@ -53,6 +55,9 @@ type Config struct {
 	MaxReaders int
 	// CacheSizeKiB is SQLite's page cache per connection in KiB; 0 means DefaultCacheSizeKiB.
 	CacheSizeKiB int
+	// MaxGroup is how many concurrent Updates may share one transaction and its commit (group
+	// commit, see [Store.Update]); 0 means DefaultMaxGroup, 1 gives every Update its own transaction.
+	MaxGroup int
 }
 
 // ErrConfig is returned (wrapped) by [OpenWith] for a Config it cannot use.
@@ -85,6 +90,12 @@ func (c Config) withDefaults() (Config, error) {
 	case c.CacheSizeKiB == 0:
 		c.CacheSizeKiB = DefaultCacheSizeKiB
 	}
+	switch {
+	case c.MaxGroup < 0:
+		return c, fmt.Errorf("%w: negative MaxGroup %d", ErrConfig, c.MaxGroup)
+	case c.MaxGroup == 0:
+		c.MaxGroup = DefaultMaxGroup
+	}
 	return c, nil
 }
 
@@ -98,6 +109,12 @@ type Store struct {
 	wStmts stmtCache // statements prepared on w
 	rStmts stmtCache // statements prepared on r
 	closed atomic.Bool
+
+	gmu    sync.Mutex   // guards open and openN
+	open   *group       // the group new Updates join, until its leader seals it
+	openN  int          // members of open, leader included
+	groups atomic.Int64 // transactions ended by group commit (for tests)
+	onJoin func()       // called under gmu when an Update joins a group (for tests)
 }
 
 var _ storage.Store = (*Store)(nil)
@@ -247,17 +264,25 @@ func (s *Store) DB() *sql.DB { return s.w }
 var ErrClosed = errors.New("sqlite: store is closed")
 
 // Update runs fn in a write transaction on the store's single write connection (BEGIN IMMEDIATE), so
-// concurrent Updates wait for it (each bounded by its ctx) and run one at a time. It commits when fn
-// returns nil; it rolls back when fn returns an error, which it returns unchanged, or panics, which it
-// re-raises. A failed begin or commit is returned wrapped (a context that ended matches its ctx.Err()),
-// with busy and read-only conditions also matching [ErrBusy] and [ErrReadOnly]. After Close it returns
-// [ErrClosed].
+// concurrent Updates run one at a time. It returns nil only once fn's writes are committed; when fn
+// returns an error, which Update returns unchanged, or panics, which it re-raises, fn's writes are
+// rolled back. A failed begin or commit is returned wrapped (a context that ended matches its
+// ctx.Err()), with busy and read-only conditions also matching [ErrBusy] and [ErrReadOnly]. After
+// Close it returns [ErrClosed].
+//
+// Updates that arrive while another commits share the next transaction (group commit, up to
+// Config.MaxGroup): each fn runs in its caller's goroutine, one after the other, under its own
+// savepoint, and one commit — one fsync — makes them all durable. A failing fn undoes only its own
+// writes; a failed commit fails every member. The effect is that of running them one by one.
 //
 // fn must not call Update on the same Store: with one write connection that waits forever (until ctx
 // ends). It may call View, which sees the last committed state, not fn's uncommitted writes.
 func (s *Store) Update(ctx context.Context, fn func(storage.Tx) error) error {
 	if s.closed.Load() {
 		return ErrClosed
+	}
+	if s.cfg.MaxGroup > 1 {
+		return s.updateGrouped(ctx, fn)
 	}
 	stx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
