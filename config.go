@@ -2,14 +2,18 @@ package redress
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/oklog/ulid/v2"
 
+	"github.com/redresshq/redress/feedback"
+	"github.com/redresshq/redress/insight"
 	"github.com/redresshq/redress/routing"
 	"github.com/redresshq/redress/sla"
 )
@@ -54,6 +58,25 @@ type Config struct {
 	// MaxRetries bounds how often Transition retries when it raced with another change and the caller
 	// did not name an ExpectedVersion. Zero means 3.
 	MaxRetries int
+
+	// Surveys, when set, schedules a satisfaction survey every time a complaint resolves, in the
+	// resolution's transaction: the survey record, an EventSurveyScheduled event, a timer that marks it
+	// sent at its ScheduledAt, and a TopicSurveyDue outbox message carrying the link token. The token
+	// exists nowhere else (the store keeps its hash), so Surveys requires Outbox. The policy also
+	// judges answers (low scores follow up or reopen). Nil schedules no survey by itself;
+	// Desk.ScheduleSurvey still works, with feedback.DefaultPolicy() unless Surveys is set.
+	Surveys *feedback.Policy
+	// Calendar, when set, measures the KPI durations (first response, resolution) in business time on
+	// this calendar, as the SLA clocks do; nil measures elapsed time.
+	Calendar *sla.Calendar
+	// Warnings is the early-warning policy that Desk.Warnings and the scanner apply to each category's
+	// daily counts. The zero value is insight's default (14-day baseline, 1σ/2σ/3σ levels).
+	Warnings insight.WarningPolicy
+	// Tenants lists the tenants whose categories RunOnce checks for spikes (at most once per
+	// WarningCheckEvery of the Desk's clock per tenant), emitting TopicWarningRaised to the outbox when
+	// a category's level rises. The store has no list of tenants, so the scanner must be told; empty
+	// turns the scheduled check off (Desk.Warnings still answers on demand).
+	Tenants []string
 }
 
 func (c *Config) setDefaults() error {
@@ -86,6 +109,26 @@ func (c *Config) setDefaults() error {
 	}
 	if c.MaxRetries == 0 {
 		c.MaxRetries = 3
+	}
+	if c.Surveys != nil {
+		if err := c.Surveys.Validate(); err != nil {
+			return fmt.Errorf("redress: Config.Surveys: %w", err)
+		}
+		if !c.Outbox {
+			return errors.New("redress: Config.Surveys needs Config.Outbox: the survey link token travels only in the outbox")
+		}
+		p := *c.Surveys // the caller's policy may change afterwards; the Desk keeps its own copy
+		p.Kinds = slices.Clone(p.Kinds)
+		c.Surveys = &p
+	}
+	if err := c.Warnings.Validate(); err != nil {
+		return fmt.Errorf("redress: Config.Warnings: %w", err)
+	}
+	c.Tenants = slices.Clone(c.Tenants)
+	for i, t := range c.Tenants {
+		if t == "" || slices.Contains(c.Tenants[:i], t) {
+			return fmt.Errorf("redress: Config.Tenants[%d] is empty or repeated", i)
+		}
 	}
 	return nil
 }

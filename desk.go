@@ -41,6 +41,10 @@ type Desk struct {
 	timerHandlers map[string]timerHandler
 	randMu        sync.Mutex // Config.Random need not be safe for concurrent use
 	rules         atomic.Pointer[routing.RuleSet]
+	// prewrite hooks run first in every write and, unlike hooks, may change ch.after and add events
+	// (the closed loop schedules a survey when a complaint resolves).
+	prewrite []hook
+	loop     loopState // the closed loop's scanner memory (closedloop.go)
 }
 
 // hook runs inside the transaction of every change, after the complaint and its events are written:
@@ -77,6 +81,7 @@ func New(store storage.Store, cfg Config) (*Desk, error) {
 	if cfg.Outbox {
 		d.hooks = append(d.hooks, d.enqueueOutbox)
 	}
+	d.wireClosedLoop()
 	return d, nil
 }
 
@@ -212,6 +217,11 @@ func (d *Desk) addEvent(ch *change, ev complaint.Event) {
 // write stores a change inside tx: the complaint (inserted at intake, otherwise updated against the
 // version it was read at), its new events, and whatever the hooks derive from them (timers, outbox).
 func (d *Desk) write(ctx context.Context, tx storage.Tx, ch *change) error {
+	for _, h := range d.prewrite {
+		if err := h(ctx, tx, ch); err != nil {
+			return err
+		}
+	}
 	c := ch.after
 	if err := d.beforeWrite(ctx, tx, ch); err != nil {
 		return err

@@ -21,6 +21,27 @@
 // [Config.Random] default to time.Now, ULIDs and crypto/rand, and tests replace them to get exact,
 // repeatable results.
 //
+// # Closing the loop
+//
+// Handling complaints one by one is half the job; the Desk also finds causes, checks that customers
+// are satisfied, and sees trends early:
+//
+//   - Problems: [Desk.OpenProblem] groups complaints under a problem record (5W2H, 5-Why, fishbone,
+//     root cause; see package rca), [Desk.ChangeProblem] revises it and plans, starts, completes,
+//     verifies and reworks its containment, corrective and preventive actions, and closes it — only
+//     when every corrective action is verified effective ([*rca.CloseError] otherwise), optionally
+//     telling the linked complaints' customers. [Desk.Problem] and [Desk.Problems] read them. Actions
+//     past their due date are reported once each by [Desk.RunOnce] ([TopicActionOverdue]).
+//   - Surveys: with [Config.Surveys], every resolution schedules a satisfaction survey whose link
+//     token leaves only through the outbox ([TopicSurveyDue]); [Desk.ScheduleSurvey] does it by hand.
+//     [Desk.AnswerSurvey] records an answer once per link, and a low score asks for a second
+//     follow-up or reopens the complaint. [Desk.Surveys] lists a complaint's surveys.
+//   - Insight: [Desk.KPIs] (response and resolution times, in business time with [Config.Calendar],
+//     SLA attainment, reopen and repeat rates, CSAT and NPS, backlog per queue and agent),
+//     [Desk.Pareto], [Desk.FeedbackSummary], and [Desk.Warnings], which compares each category's day
+//     with its own baseline; [Desk.RunOnce] checks the tenants of [Config.Tenants] hourly and raises
+//     [TopicWarningRaised] when a level rises. The store aggregates; nothing reads complaints one by one.
+//
 // # Errors
 //
 // Errors callers branch on are sentinels and typed errors: [ErrNotFound], [ErrConflict] (a stale

@@ -117,14 +117,35 @@ func (d *Desk) syncTimers(ctx context.Context, tx storage.Tx, ch *change) error 
 // DefaultScanBatch is how many due timers RunOnce claims per transaction.
 const DefaultScanBatch = 100
 
-// RunOnce claims the timers due now (across all tenants), fires them and commits, in batches of
-// DefaultScanBatch, until none is due. It returns how many timers it consumed. Each batch is one
-// transaction: if firing fails the batch is retried one timer per transaction, and a timer that still
-// fails is logged and dropped (the complaint's next change schedules it again).
+// RunOnce does what is due now, across all tenants, and returns how many things it did: timers
+// consumed, problems whose overdue actions it reported, and early warnings it raised.
+//
+// First the timers: it claims the due ones, fires them and commits, in batches of DefaultScanBatch,
+// until none is due. Each batch is one transaction: if firing fails the batch is retried one timer per
+// transaction, and a timer that still fails is logged and dropped (the complaint's next change
+// schedules it again). Then the corrective actions that fell overdue (scanOverdue in problems.go),
+// and last the early-warning check of Config.Tenants (scanWarnings in insights.go, at most once per
+// WarningCheckEvery per tenant).
 //
 // Several RunOnce calls may run at once, in one process or in several sharing a database: a timer is
-// consumed by exactly one of them.
+// consumed, and an overdue action reported, by exactly one of them. Warning levels are remembered per
+// Desk, so each replica that lists a tenant in Config.Tenants raises its warnings.
 func (d *Desk) RunOnce(ctx context.Context) (int, error) {
+	total, err := d.runTimers(ctx)
+	if err != nil || ctx.Err() != nil {
+		return total, err
+	}
+	n, err := d.scanOverdue(ctx)
+	total += n
+	if ctx.Err() != nil {
+		return total, err
+	}
+	m, werr := d.scanWarnings(ctx)
+	return total + m, errors.Join(err, werr)
+}
+
+// runTimers is RunOnce's timer scan; it returns how many timers it consumed.
+func (d *Desk) runTimers(ctx context.Context) (int, error) {
 	total := 0
 	for range maxBatchesPerRun {
 		n, err := d.scanBatch(ctx, DefaultScanBatch)

@@ -7,13 +7,14 @@ type EventType string
 
 // Event types written by redress. Embedders may add their own; stores keep any non-empty type.
 const (
-	EventReceived   EventType = "received"   // the complaint was taken in
-	EventTransition EventType = "transition" // the lifecycle moved (or escalated)
-	EventComment    EventType = "comment"    // a note, internal or shown to the customer
-	EventAssigned   EventType = "assigned"   // queue or assignee changed
-	EventTriaged    EventType = "triaged"    // triage rules set fields
-	EventSLA        EventType = "sla"        // an SLA clock crossed a warning level or was breached
-	EventFeedback   EventType = "feedback"   // the customer answered a survey
+	EventReceived   EventType = "received"    // the complaint was taken in
+	EventTransition EventType = "transition"  // the lifecycle moved (or escalated)
+	EventComment    EventType = "comment"     // a note, internal or shown to the customer
+	EventAssigned   EventType = "assigned"    // queue or assignee changed
+	EventTriaged    EventType = "triaged"     // triage rules set fields
+	EventSLA        EventType = "sla"         // an SLA clock crossed a warning level or was breached
+	EventFeedback   EventType = "feedback"    // the customer answered a survey
+	EventSurveySent EventType = "survey_sent" // a satisfaction survey went out: the follow-up contact
 )
 
 // Event is one entry of a complaint's append-only audit trail: who did what, when, and what changed.

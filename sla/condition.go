@@ -30,7 +30,7 @@ type Condition struct {
 // knownEventTypes are the event types a condition may name: those redress writes.
 var knownEventTypes = []complaint.EventType{
 	complaint.EventReceived, complaint.EventTransition, complaint.EventComment, complaint.EventAssigned,
-	complaint.EventTriaged, complaint.EventSLA, complaint.EventFeedback,
+	complaint.EventTriaged, complaint.EventSLA, complaint.EventFeedback, complaint.EventSurveySent,
 }
 
 // ParseCondition reads the text form. Unknown keys, event types, triggers and statuses, and
@@ -149,6 +149,8 @@ func typeIndex(t complaint.EventType) uint8 {
 		return 6
 	case complaint.EventFeedback:
 		return 7
+	case complaint.EventSurveySent:
+		return 8
 	}
 	return unknownIndex
 }

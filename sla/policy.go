@@ -62,8 +62,8 @@ type PolicySpec struct {
 //	                 rejected or marked duplicate
 //	resolution       start type:received; pause to:awaiting_customer; resume from:awaiting_customer;
 //	                 stop to:resolved or withdrawn, rejected, duplicate; reopen trigger:reopen
-//	follow_up        start to:resolved; stop type:feedback, trigger:confirm, trigger:close or
-//	                 to:withdrawn; reset trigger:reopen (it starts again at the next resolution);
+//	follow_up        start to:resolved; stop type:survey_sent (the survey is the follow-up
+//	                 contact), type:feedback, trigger:confirm, trigger:close or to:withdrawn; reset trigger:reopen (it starts again at the next resolution);
 //	                 within 48h unless set
 //	step:STATUS      a limit on one stay in STATUS: start and reset to:STATUS (type:received for
 //	                 step:received); stop from:STATUS
@@ -306,7 +306,7 @@ func preset(name string) (p TargetSpec, ok bool) {
 		return TargetSpec{
 			Within: 48 * time.Hour,
 			Start:  []Condition{{To: complaint.StatusResolved}},
-			Stop: []Condition{{Type: complaint.EventFeedback}, {Trigger: complaint.TriggerConfirm},
+			Stop: []Condition{{Type: complaint.EventSurveySent}, {Type: complaint.EventFeedback}, {Trigger: complaint.TriggerConfirm},
 				{Trigger: complaint.TriggerClose}, {To: complaint.StatusWithdrawn}},
 			Reset: []Condition{{Trigger: complaint.TriggerReopen}},
 		}, true

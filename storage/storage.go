@@ -246,9 +246,12 @@ type Stats struct {
 	Resolved       int64
 	ResolveSeconds float64
 	Reopened       int64 // complaints reopened at least once
-	Repeats        int64 // complaints with RepeatOf set
-	Breached       int64 // complaints that missed an SLA target
-	Closed         int64 // complaints in status closed
+	// ResolvedEver counts complaints resolved at least once: those with a resolution time and those
+	// reopened since (a reopen clears the resolution time). It is the base of the reopen rate.
+	ResolvedEver int64
+	Repeats      int64 // complaints with RepeatOf set
+	Breached     int64 // complaints that missed an SLA target
+	Closed       int64 // complaints in status closed
 }
 
 // EventAppendParams carries events to append; each event's Tenant must equal Tenant.

@@ -280,6 +280,9 @@ func (tx *tx) ComplaintStats(ctx context.Context, p *storage.ComplaintStatsParam
 		if c.Reopened > 0 {
 			st.Reopened++
 		}
+		if !c.ResolvedAt.IsZero() || c.Reopened > 0 {
+			st.ResolvedEver++
+		}
 		if c.RepeatOf != "" {
 			st.Repeats++
 		}

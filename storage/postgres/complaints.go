@@ -425,7 +425,8 @@ func statsSQL(where []string) string {
 		count(*) FILTER (WHERE reopened > 0),
 		count(*) FILTER (WHERE repeat_of <> ''),
 		count(*) FILTER (WHERE breached),
-		count(*) FILTER (WHERE status = 'closed')
+		count(*) FILTER (WHERE status = 'closed'),
+		count(*) FILTER (WHERE resolved_at IS NOT NULL OR reopened > 0)
 	FROM complaints WHERE ` + strings.Join(where, " AND ")
 }
 
@@ -449,7 +450,7 @@ func (t *tx) ComplaintStats(ctx context.Context, p *storage.ComplaintStatsParams
 	var ackMicros, resolveMicros int64
 	err := t.query(ctx, func(r pgx.Rows) error {
 		return r.Scan(&s.Total, &s.Acknowledged, &ackMicros, &s.Resolved, &resolveMicros,
-			&s.Reopened, &s.Repeats, &s.Breached, &s.Closed)
+			&s.Reopened, &s.Repeats, &s.Breached, &s.Closed, &s.ResolvedEver)
 	}, sql, args...)
 	if err != nil {
 		return nil, mapErr("complaint stats", err)

@@ -416,9 +416,10 @@ func (t *readTx) ComplaintStats(ctx context.Context, p *storage.ComplaintStatsPa
 		count(acknowledged_at), coalesce(sum(acknowledged_at - created_at), 0),
 		count(resolved_at), coalesce(sum(resolved_at - created_at), 0),
 		coalesce(sum(reopened > 0), 0), coalesce(sum(repeat_of <> ''), 0), coalesce(sum(breached), 0),
-		coalesce(sum(status = ?), 0) `+from, append([]any{string(complaint.StatusClosed)}, args...)...).Scan(
+		coalesce(sum(status = ?), 0), coalesce(sum(resolved_at IS NOT NULL OR reopened > 0), 0) `+from,
+		append([]any{string(complaint.StatusClosed)}, args...)...).Scan(
 		&s.Total, &s.Acknowledged, &ackMicros, &s.Resolved, &resolveMicros,
-		&s.Reopened, &s.Repeats, &s.Breached, &s.Closed)
+		&s.Reopened, &s.Repeats, &s.Breached, &s.Closed, &s.ResolvedEver)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: complaint stats: %w", mapError(err))
 	}

@@ -167,6 +167,9 @@ func wantStats(all []*complaint.Complaint, tenant string, w window) storage.Stat
 		if c.Reopened > 0 {
 			st.Reopened++
 		}
+		if !c.ResolvedAt.IsZero() || c.Reopened > 0 {
+			st.ResolvedEver++
+		}
 		if c.RepeatOf != "" {
 			st.Repeats++
 		}
@@ -249,9 +252,10 @@ func testAggregateStats(t *testing.T, s storage.Store) {
 	full := wantStats(all, "acme", window{})
 	require.EqualValues(t, 300, full.Total)
 	for name, n := range map[string]int64{"acknowledged": full.Acknowledged, "resolved": full.Resolved,
-		"reopened": full.Reopened, "repeats": full.Repeats, "breached": full.Breached, "closed": full.Closed} {
+		"reopened": full.Reopened, "resolved_ever": full.ResolvedEver, "repeats": full.Repeats, "breached": full.Breached, "closed": full.Closed} {
 		assert.Positive(t, n, "the dataset has %s complaints", name)
 	}
+	assert.Greater(t, full.ResolvedEver, full.Resolved, "the dataset has reopened complaints not resolved again")
 }
 
 func testAggregateWindow(t *testing.T, s storage.Store) {
