@@ -34,6 +34,7 @@ type config struct {
 	maxBody         int64
 	trackRate       float64
 	trackBurst      int
+	surveys         bool
 	shutdownTimeout time.Duration
 }
 
@@ -84,6 +85,7 @@ func parseServe(args []string, stderr io.Writer) (*config, error) {
 	fs.Int64Var(&c.maxBody, "max-body", envParse(&envErrs, "REDRESS_MAX_BODY", int64(1<<20), func(s string) (int64, error) { return strconv.ParseInt(s, 10, 64) }), "request body limit in bytes (`REDRESS_MAX_BODY`)")
 	fs.Float64Var(&c.trackRate, "track-rate", envParse(&envErrs, "REDRESS_TRACK_RATE", 1.0, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) }), "tracking lookups per second per client address (`REDRESS_TRACK_RATE`)")
 	fs.IntVar(&c.trackBurst, "track-burst", envParse(&envErrs, "REDRESS_TRACK_BURST", 20, strconv.Atoi), "tracking lookups at once per client address (`REDRESS_TRACK_BURST`)")
+	fs.BoolVar(&c.surveys, "surveys", envParse(&envErrs, "REDRESS_SURVEYS", true, strconv.ParseBool), "schedule a satisfaction survey at every resolution; its link goes out as a survey.due webhook (`REDRESS_SURVEYS`)")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envParse(&envErrs, "REDRESS_SHUTDOWN_TIMEOUT", 30*time.Second, time.ParseDuration), "time in-flight requests get to finish on shutdown (`REDRESS_SHUTDOWN_TIMEOUT`)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err

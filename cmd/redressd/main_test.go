@@ -222,6 +222,7 @@ func TestBadConfiguration(t *testing.T) {
 		{"log level", nil, []string{"-log-level", "loud"}, "loud"},
 		{"sqlite sync", nil, []string{"-sqlite-sync", "OFF"}, "FULL or NORMAL"},
 		{"env number", map[string]string{"REDRESS_MAX_BODY": "lots"}, nil, "REDRESS_MAX_BODY"},
+		{"env bool", map[string]string{"REDRESS_SURVEYS": "maybe"}, nil, "REDRESS_SURVEYS"},
 		{"body limit", nil, []string{"-max-body", "0"}, "max-body"},
 		{"webhook file", nil, []string{"-webhooks", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
 		{"policy file", nil, []string{"-policies", filepath.Join(dir, "missing.yaml")}, "missing.yaml"},
@@ -260,4 +261,95 @@ func TestKeysListAndRevoke(t *testing.T) {
 	out.Reset()
 	require.NoError(t, run(context.Background(), []string{"keys", "list", "-keys", path}, &out, io.Discard))
 	assert.Equal(t, 1, strings.Count(strings.TrimSpace(out.String()), "\n")+1, "only the header is left")
+}
+
+const triageRules = `rules:
+  - name: glucose-meters
+    when: text.contains("血糖仪")
+    category: medical_device
+    queue: devices
+`
+
+// The rule file reloads over HTTP for an admin key, through the same code as SIGHUP: a good file is
+// put in use, a bad one is refused with its rule and position and the rules in use stay.
+func TestServeReloadsRulesOverHTTP(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.yaml")
+	require.NoError(t, os.WriteFile(rules, []byte(triageRules), 0o600))
+	s := start(t, "-store", "memory:", "-keys", filepath.Join(dir, "keys.json"), "-rules", rules)
+
+	require.NoError(t, os.WriteFile(rules, []byte(strings.Replace(triageRules, "queue: devices", "queue: meters", 1)), 0o600))
+	resp, body := s.do(t, "POST", "/v1/rules/reload", s.key, "")
+	require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+	assert.JSONEq(t, `{"rules":1,"names":["glucose-meters"]}`, string(body))
+	assert.Contains(t, s.log.text(), `"msg":"rules reloaded"`)
+
+	require.NoError(t, os.WriteFile(rules, []byte("rules:\n  - name: broken\n    when: complaint.chanel == 'x'\n    queue: q\n"), 0o600))
+	resp, body = s.do(t, "POST", "/v1/rules/reload", s.key, "")
+	require.Equal(t, http.StatusUnprocessableEntity, resp.StatusCode, string(body))
+	var p struct {
+		Type       string
+		Rule       string
+		RuleErrors []struct {
+			Rule         string
+			Line, Column int
+		} `json:"rule_errors"`
+	}
+	require.NoError(t, json.Unmarshal(body, &p))
+	assert.Equal(t, "broken", p.Rule)
+	require.Len(t, p.RuleErrors, 1)
+	assert.Equal(t, 3, p.RuleErrors[0].Line)
+	assert.Equal(t, 20, p.RuleErrors[0].Column)
+	assert.Contains(t, s.log.text(), "keeping the rules in use")
+
+	resp, body = s.do(t, "POST", "/v1/complaints", s.key, intake)
+	require.Equal(t, http.StatusCreated, resp.StatusCode, string(body))
+	var c complaint.Complaint
+	require.NoError(t, json.Unmarshal(body, &c))
+	assert.Equal(t, "meters", c.Queue, "the last good file is in use")
+}
+
+// Surveys are on by default: resolving a complaint schedules one (its link goes out as a survey.due
+// webhook; with no subscriber the server says so at start). -surveys=false turns them off.
+func TestServeSchedulesSurveys(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		want int
+	}{{"default", nil, 1}, {"off", []string{"-surveys=false"}, 0}} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			s := start(t, append([]string{"-store", filepath.Join(dir, "redress.db")}, tc.args...)...)
+			resp, body := s.do(t, "POST", "/v1/complaints", s.key, intake)
+			require.Equal(t, http.StatusCreated, resp.StatusCode, string(body))
+			var c complaint.Complaint
+			require.NoError(t, json.Unmarshal(body, &c))
+			for _, trig := range []string{"acknowledge", "resolve"} {
+				resp, body = s.do(t, "POST", "/v1/complaints/"+c.ID+"/transitions", s.key, `{"trigger":"`+trig+`"}`)
+				require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+			}
+			resp, body = s.do(t, "GET", "/v1/complaints/"+c.ID+"/surveys", s.key, "")
+			require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+			var list struct{ Items []json.RawMessage }
+			require.NoError(t, json.Unmarshal(body, &list))
+			assert.Len(t, list.Items, tc.want)
+			if tc.want > 0 {
+				assert.Contains(t, s.log.text(), "no webhook subscribes to survey.due")
+			}
+
+			// A survey scheduled by hand shows its token once, and the customer answers with it.
+			resp, body = s.do(t, "POST", "/v1/complaints/"+c.ID+"/surveys", s.key, "")
+			require.Equal(t, http.StatusCreated, resp.StatusCode, string(body))
+			var link struct {
+				Token      string `json:"token"`
+				AnswerPath string `json:"answer_path"`
+			}
+			require.NoError(t, json.Unmarshal(body, &link))
+			resp, body = s.do(t, "POST", link.AnswerPath, "", `{"token":"`+link.Token+`","scores":[{"kind":"csat","value":5}]}`)
+			require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+			resp, body = s.do(t, "GET", "/v1/insights/kpis", s.key, "")
+			require.Equal(t, http.StatusOK, resp.StatusCode, string(body))
+			assert.Contains(t, string(body), `"csat_count":1`)
+		})
+	}
 }

@@ -12,11 +12,13 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/redresshq/redress"
+	"github.com/redresshq/redress/feedback"
 	"github.com/redresshq/redress/internal/apikey"
 	"github.com/redresshq/redress/internal/server"
 	"github.com/redresshq/redress/internal/webhook"
@@ -97,33 +99,48 @@ func serve(ctx context.Context, args []string, stderr io.Writer) (err error) {
 		log.Warn("the memory store keeps nothing across restarts; use it for demos and tests only")
 	}
 
+	// Surveys travel as survey.due outbox messages, so they need the outbox and a relay draining it
+	// even when nobody subscribes (the relay then drops what nobody wants).
+	var surveys *feedback.Policy
+	if cfg.surveys {
+		p := feedback.DefaultPolicy()
+		surveys = &p
+	}
+	outbox := len(subs) > 0 || surveys != nil
 	desk, err := redress.New(store, redress.Config{
 		Logger:     log,
-		Outbox:     len(subs) > 0,
+		Outbox:     outbox,
 		Authorizer: server.PolicyAuthorizer{Policy: policies.Load},
 		Rules:      rules,
 		SLA:        slaSet,
+		Surveys:    surveys,
+		Tenants:    keyTenants(keys, firstStart, cfg.bootstrapTenant),
 	})
 	if err != nil {
 		return err
 	}
+	reloader := &ruleReloader{path: cfg.rules, desk: desk, log: log}
 
 	metrics := server.NewMetrics()
 	srv, err := server.New(server.Config{
 		Desk: desk, Keys: keys, Logger: log, MaxBodyBytes: cfg.maxBody, Metrics: metrics,
 		TrackLimiter: server.NewLimiter(cfg.trackRate, cfg.trackBurst, 0, nil),
 		Ready:        func(ctx context.Context) error { return ping(ctx, store) },
+		ReloadRules:  reloader.Reload,
 	})
 	if err != nil {
 		return err
 	}
 
 	var relay *webhook.Relay
-	if len(subs) > 0 {
+	if outbox {
 		if relay, err = webhook.New(store, webhook.Config{Subscriptions: subs, Logger: log}); err != nil {
 			return err
 		}
 		registerRelayMetrics(metrics, relay)
+	}
+	if surveys != nil && !slices.ContainsFunc(subs, func(s webhook.Subscription) bool { return s.Matches(s.Tenant, redress.TopicSurveyDue) }) {
+		log.Warn("surveys are on but no webhook subscribes to " + redress.TopicSurveyDue + ": survey links reach no customer (POST /v1/complaints/{id}/surveys still shows a link's token)")
 	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
@@ -153,7 +170,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) (err error) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	wg.Go(func() { reloadOnHUP(bg, hup, keys, policies, cfg.policies, desk, cfg.rules, log) })
+	wg.Go(func() { reloadOnHUP(bg, hup, keys, policies, cfg.policies, reloader, log) })
 
 	hs := &http.Server{
 		Handler:           srv,
@@ -252,8 +269,51 @@ func runScanner(ctx context.Context, desk *redress.Desk, log *slog.Logger) {
 	}
 }
 
-// reloadOnHUP rereads the key file and the policy file on SIGHUP. A policy file that does not compile
-// leaves the policy in use.
+// keyTenants lists the tenants of the key file, sorted, with the bootstrap tenant on a first start (its
+// key is made last): the tenants whose early warnings the scanner checks. A tenant whose first key is
+// created while the server runs is checked from the next start on.
+func keyTenants(keys *apikey.Keys, firstStart bool, bootstrap string) []string {
+	var out []string
+	if firstStart && bootstrap != "" {
+		out = append(out, bootstrap)
+	}
+	for _, r := range keys.List() {
+		if r.Tenant != "" {
+			out = append(out, r.Tenant)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// ruleReloader reloads the triage rule file into the Desk. It is the one code path of SIGHUP and of
+// POST /v1/rules/reload. Reloads take turns, so the set in use is always that of the file read last.
+type ruleReloader struct {
+	mu   sync.Mutex
+	path string
+	desk *redress.Desk
+	log  *slog.Logger
+}
+
+// Reload reads and compiles the rule file and installs it. A file that fails to load never replaces
+// the set in use: the error (with each bad rule's name and position) is logged and returned. Without
+// a rule file it returns server.ErrNoRuleFile.
+func (r *ruleReloader) Reload(ctx context.Context) (*routing.RuleSet, error) {
+	if r.path == "" {
+		return nil, server.ErrNoRuleFile
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	rs, err := loadRules(r.path)
+	if err != nil {
+		r.log.LogAttrs(ctx, slog.LevelError, "reload rules: keeping the rules in use", slog.String("error", err.Error()))
+		return nil, err
+	}
+	r.desk.SetRules(rs)
+	r.log.LogAttrs(ctx, slog.LevelInfo, "rules reloaded", slog.String("file", r.path), slog.Int("rules", rs.Len()))
+	return rs, nil
+}
+
 // loadRules reads and compiles a triage rule file; an empty path means no triage.
 func loadRules(path string) (*routing.RuleSet, error) {
 	if path == "" {
@@ -270,7 +330,9 @@ func loadRules(path string) (*routing.RuleSet, error) {
 	return rs, nil
 }
 
-func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, keys *apikey.Keys, policies *routing.Live[routing.Policy], policyPath string, desk *redress.Desk, rulesPath string, log *slog.Logger) {
+// reloadOnHUP rereads the key file, the rule file and the policy file on SIGHUP. A rule or policy file
+// that does not compile leaves the set in use.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, keys *apikey.Keys, policies *routing.Live[routing.Policy], policyPath string, rules *ruleReloader, log *slog.Logger) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -282,15 +344,8 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, keys *apikey.Keys, p
 		} else {
 			log.Info("keys reloaded", slog.Int("keys", keys.Len()))
 		}
-		if rulesPath != "" {
-			// A rule file that fails to load never replaces the set in use.
-			if rs, err := loadRules(rulesPath); err != nil {
-				log.Error("reload rules: keeping the rules in use", slog.String("error", err.Error()))
-			} else {
-				desk.SetRules(rs)
-				log.Info("rules reloaded", slog.String("file", rulesPath))
-			}
-		}
+		// A rule file that fails to load never replaces the set in use; Reload logs either outcome.
+		_, _ = rules.Reload(ctx)
 		if policyPath == "" {
 			continue
 		}

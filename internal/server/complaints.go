@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"net/http"
@@ -95,6 +96,19 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) error {
 	return decodeJSON(body, v)
 }
 
+// decodeOptional is decode for operations whose body may be left out: an empty body leaves v as it
+// is; anything else must be a JSON object of v's fields.
+func (s *Server) decodeOptional(w http.ResponseWriter, r *http.Request, v any) error {
+	body, err := readBody(w, r, s.maxBody)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil
+	}
+	return decodeJSON(body, v)
+}
+
 // writeComplaint answers with c and its version as ETag.
 func writeComplaint(w http.ResponseWriter, status int, c *complaint.Complaint) {
 	w.Header().Set("ETag", etag(c.Version))
@@ -116,7 +130,7 @@ func ifMatch(r *http.Request) (int64, error) {
 	}
 	v, err := strconv.ParseInt(unq, 10, 64)
 	if !ok || err != nil || v < 1 {
-		return 0, reqErr("bad-precondition", fmt.Sprintf(`If-Match %q is not a version tag such as "3" (the ETag of the complaint)`, h))
+		return 0, reqErr("bad-precondition", fmt.Sprintf(`If-Match %q is not a version tag such as "3" (the ETag of the record)`, h))
 	}
 	return v, nil
 }
@@ -180,12 +194,12 @@ var listParams = []string{"status", "queue", "assignee", "category", "channel", 
 func parseList(q url.Values, tenant string) (*storage.ComplaintListParams, error) {
 	for k := range q {
 		if !slices.Contains(listParams, k) {
-			return nil, reqErr("bad-query", fmt.Sprintf("unknown parameter %q; known: %s", k, strings.Join(listParams, ", ")))
+			return nil, queryErr(k, "unknown", fmt.Sprintf("unknown parameter %q; known: %s", k, strings.Join(listParams, ", ")))
 		}
 	}
 	for _, k := range listParams {
 		if k != "status" && k != "tag" && len(q[k]) > 1 {
-			return nil, reqErr("bad-query", fmt.Sprintf("parameter %q is given %d times", k, len(q[k])))
+			return nil, queryErr(k, "repeated", fmt.Sprintf("parameter %q is given %d times", k, len(q[k])))
 		}
 	}
 	p := &storage.ComplaintListParams{Tenant: tenant, Queue: q.Get("queue"), Assignee: q.Get("assignee"),
@@ -194,14 +208,14 @@ func parseList(q url.Values, tenant string) (*storage.ComplaintListParams, error
 		for st := range strings.SplitSeq(v, ",") {
 			s := complaint.Status(strings.TrimSpace(st))
 			if !s.Valid() {
-				return nil, reqErr("bad-query", fmt.Sprintf("status %q is not a status", st))
+				return nil, queryErr("status", "invalid", fmt.Sprintf("status %q is not a status", st))
 			}
 			p.Statuses = append(p.Statuses, s)
 		}
 	}
 	for _, t := range q["tag"] {
 		if t == "" {
-			return nil, reqErr("bad-query", "tag is empty")
+			return nil, queryErr("tag", "invalid", "tag is empty")
 		}
 		p.Tags = append(p.Tags, t)
 	}
@@ -212,7 +226,7 @@ func parseList(q url.Values, tenant string) (*storage.ComplaintListParams, error
 		if v := q.Get(tc.name); v != "" {
 			t, err := time.Parse(time.RFC3339Nano, v)
 			if err != nil {
-				return nil, reqErr("bad-query", fmt.Sprintf("%s %q is not an RFC 3339 time such as 2026-11-24T09:00:00Z", tc.name, v))
+				return nil, queryErr(tc.name, "invalid", fmt.Sprintf("%s %q is not an RFC 3339 time such as 2026-11-24T09:00:00Z", tc.name, v))
 			}
 			*tc.dst = t
 		}
@@ -220,7 +234,7 @@ func parseList(q url.Values, tenant string) (*storage.ComplaintListParams, error
 	if v := q.Get("limit"); v != "" {
 		n, err := strconv.Atoi(v)
 		if err != nil || n < 1 || n > storage.MaxListLimit {
-			return nil, reqErr("bad-query", fmt.Sprintf("limit %q must be a whole number from 1 to %d", v, storage.MaxListLimit))
+			return nil, queryErr("limit", "invalid", fmt.Sprintf("limit %q must be a whole number from 1 to %d", v, storage.MaxListLimit))
 		}
 		p.Limit = n
 	}

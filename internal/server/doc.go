@@ -14,17 +14,37 @@
 //	POST /v1/complaints/{id}/comments        note
 //	POST /v1/complaints/{id}/assignment      queue and assignee (If-Match optional)
 //	GET  /v1/complaints/{id}/events          audit trail
+//	POST /v1/complaints/{id}/actions         business action: compensate, refund, ... (tier policy)
+//	GET  /v1/complaints/{id}/surveys         satisfaction surveys
+//	POST /v1/complaints/{id}/surveys         schedule one by hand; shows the link token once
+//	POST /v1/problems                        open a problem record (RCA and CAPA) over complaints
+//	GET  /v1/problems                        list by status or complaint, keyset cursor
+//	GET  /v1/problems/{id}                   read (ETag: "<version>")
+//	POST /v1/problems/{id}/operations        {"op": revise, link, add_action, ..., close, reopen}
+//	GET  /v1/insights/kpis                   KPIs of a window, backlog per queue and agent
+//	GET  /v1/insights/pareto                 Pareto table by category (or another dimension)
+//	GET  /v1/insights/feedback               CSAT, NPS and CES per group
+//	GET  /v1/insights/warnings               early-warning level per category
+//	POST /v1/rules/reload                    reload the triage rule file (admin keys; Config.ReloadRules)
 //	GET  /v1/track/{tenant}/{code}           public lookup, no key, rate-limited per address
+//	POST /v1/surveys/{tenant}/answer         public survey answer, token in the body, rate-limited
 //	GET  /openapi.json, /healthz, /readyz, /metrics
 //
 // # Authentication and tenants
 //
-// Every /v1 route but the tracking lookup needs "Authorization: Bearer <key>"; an [Authenticator]
-// (internal/apikey) maps the key to its actor. The tenant comes from the key and from nowhere else: no
-// body field or parameter names one, so a key cannot reach another tenant's complaints (they are not
-// found). The actor rides in the request context ([ActorFrom]); [PolicyAuthorizer] hands its roles
+// Every /v1 route but the tracking lookup and the survey answer needs "Authorization: Bearer <key>";
+// an [Authenticator] (internal/apikey) maps the key to its actor. The tenant comes from the key and
+// from nowhere else: no body field or parameter names one, so a key cannot reach another tenant's
+// complaints or problem records (they are not found). The actor rides in the request context ([ActorFrom]); [PolicyAuthorizer] hands its roles
 // and queues to the routing policy the Desk consults, whose denials name their rule. A key limited to
-// queues lists and assigns only within them.
+// queues lists and assigns only within them. Only keys with the admin role reload the rules. The
+// insight routes aggregate over the whole tenant and show no single complaint, so any key of the
+// tenant reads them.
+//
+// The two public routes are credentials of their own: a tracking code, a survey link token. Unknown,
+// malformed and other tenants' codes and tokens get the same 404, and every attempt costs the client
+// address a token of a [Limiter] (answers share the tracking lookup's unless Config.AnswerLimiter
+// is set), so neither can be enumerated.
 //
 // # Errors
 //
@@ -32,8 +52,11 @@
 //
 //	400 invalid-json, bad-request, bad-query, bad-cursor, bad-precondition
 //	401 unauthorized        403 denied (with rule)        404 not-found
-//	409 illegal-transition, conflict                      412 stale-version (If-Match)
-//	413 body-too-large      415 unsupported-media-type    422 validation (with errors[])
+//	409 illegal-transition, conflict, problem-state, action-state, already-answered, no-rule-file,
+//	    not-closable (errors[] lists the missing root cause and each unverified corrective action)
+//	410 expired (survey link)                             412 stale-version (If-Match)
+//	413 body-too-large      415 unsupported-media-type    422 validation (with errors[]),
+//	                                                          invalid-rules (with rule_errors[])
 //	429 rate-limited        500 internal                  503 unavailable
 //
 // Request bodies are read through http.MaxBytesReader (1 MiB by default) and decoded strictly: exactly

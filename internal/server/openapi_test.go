@@ -12,7 +12,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/redresshq/redress"
+	"github.com/redresshq/redress/feedback"
 	"github.com/redresshq/redress/internal/apikey"
+	"github.com/redresshq/redress/rca"
 	"github.com/redresshq/redress/storage/memory"
 )
 
@@ -73,25 +75,64 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	assert.ElementsMatch(t, routes, documented)
 }
 
+// jsonFields lists the JSON names of a struct's fields, those of embedded structs included, as
+// encoding/json sees them.
+func jsonFields(rt reflect.Type) []string {
+	var out []string
+	for i := range rt.NumField() {
+		f := rt.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && tag == "" {
+			out = append(out, jsonFields(f.Type)...)
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		out = append(out, tag)
+	}
+	return out
+}
+
+func schemaProperties(t *testing.T, schemas map[string]any, name string) []string {
+	t.Helper()
+	schema, ok := schemas[name].(map[string]any)
+	require.True(t, ok, "schema %s is documented", name)
+	var documented []string
+	for p := range schema["properties"].(map[string]any) {
+		documented = append(documented, p)
+	}
+	return documented
+}
+
 // The request schemas list exactly the fields the decoder accepts, and refuse others.
 func TestOpenAPIRequestSchemasMatchDecoder(t *testing.T) {
 	_, raw := loadDoc(t)
 	schemas := raw["components"].(map[string]any)["schemas"].(map[string]any)
 	for name, v := range map[string]any{"IntakeRequest": IntakeRequest{}, "TransitionRequest": TransitionBody{},
-		"CommentRequest": CommentBody{}, "AssignRequest": AssignBody{}} {
+		"CommentRequest": CommentBody{}, "AssignRequest": AssignBody{}, "ActionRequest": ActionBody{},
+		"OpenProblemRequest": OpenProblemBody{}, "ProblemOperationRequest": ProblemOpBody{}, "Analysis": rca.Analysis{},
+		"ActionInput": ActionInput{}, "CheckPlan": CheckPlan{}, "VerificationRequest": VerificationBody{},
+		"Statement": rca.Statement{}, "Why": rca.Why{}, "Cause": rca.Cause{},
+		"SurveyAnswerRequest": AnswerBody{}, "Score": feedback.Score{}} {
 		schema := schemas[name].(map[string]any)
 		assert.Equal(t, false, schema["additionalProperties"], name)
-		var documented []string
-		for p := range schema["properties"].(map[string]any) {
-			documented = append(documented, p)
-		}
-		var fields []string
-		rt := reflect.TypeOf(v)
-		for i := range rt.NumField() {
-			tag, _, _ := strings.Cut(rt.Field(i).Tag.Get("json"), ",")
-			fields = append(fields, tag)
-		}
-		assert.ElementsMatch(t, fields, documented, name)
+		assert.ElementsMatch(t, jsonFields(reflect.TypeOf(v)), schemaProperties(t, schemas, name), name)
+	}
+}
+
+// The response schemas of the closed-loop routes list exactly the fields the server writes.
+func TestOpenAPIResponseSchemasMatchEncoder(t *testing.T) {
+	_, raw := loadDoc(t)
+	schemas := raw["components"].(map[string]any)["schemas"].(map[string]any)
+	for name, v := range map[string]any{"ProblemRecord": rca.Problem{}, "CorrectiveAction": rca.Action{}, "Check": rca.Check{},
+		"ProblemList": ProblemList{}, "Survey": SurveyView{}, "SurveyList": SurveyList{}, "SurveyScheduled": SurveyScheduled{},
+		"SurveyAnswered": SurveyAnswered{}, "SurveyResponse": feedback.Response{}, "KPIReport": KPIReport{},
+		"Durations": Durations{}, "Rate": Rate{}, "Satisfaction": Satisfaction{}, "Load": Load{},
+		"ParetoReport": ParetoReport{}, "ParetoRow": ParetoRow{}, "FeedbackReport": FeedbackReport{},
+		"FeedbackGroup": FeedbackGroup{}, "WarningReport": WarningReport{}, "CategoryWarning": CategoryWarning{},
+		"RulesReloaded": RulesReloaded{}, "RuleProblem": RuleProblem{}, "Problem": Problem{}} {
+		assert.ElementsMatch(t, jsonFields(reflect.TypeOf(v)), schemaProperties(t, schemas, name), name)
 	}
 }
 

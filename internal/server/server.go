@@ -13,6 +13,7 @@ import (
 
 	"github.com/redresshq/redress"
 	"github.com/redresshq/redress/internal/apikey"
+	"github.com/redresshq/redress/routing"
 )
 
 // Authenticator maps an API key to its actor; *apikey.Keys is one. It returns an error matching
@@ -41,6 +42,16 @@ type Config struct {
 	// Metrics collects the figures served at /metrics. Default: a new collector; pass one to add
 	// figures of your own (the webhook relay's).
 	Metrics *Metrics
+	// AnswerLimiter limits the public survey answers per client address. Default: TrackLimiter, so the
+	// two keyless endpoints share one budget per address and a client cannot double its guesses by
+	// spreading them over both.
+	AnswerLimiter *Limiter
+	// ReloadRules reloads the triage rules from wherever the program keeps them (cmd/redressd: the
+	// -rules file), installs them with Desk.SetRules and returns the set now in use. On error it must
+	// leave the set in use alone; an error holding *routing.RuleError values is answered 422 with each
+	// rule's name and position. POST /v1/rules/reload calls it for keys with the admin role. Nil, or an
+	// error matching ErrNoRuleFile, means there is nothing to reload (409).
+	ReloadRules func(ctx context.Context) (*routing.RuleSet, error)
 }
 
 // Server is the HTTP API of redressd: an http.Handler over a Desk. It is safe for concurrent use.
@@ -53,6 +64,8 @@ type Server struct {
 	limiter *Limiter
 	ready   func(ctx context.Context) error
 	metrics *Metrics
+	answers *Limiter
+	reload  func(ctx context.Context) (*routing.RuleSet, error)
 	mux     *http.ServeMux
 	routes  []route
 }
@@ -77,7 +90,7 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("server: Config.MaxBodyBytes is %d, must not be negative", cfg.MaxBodyBytes)
 	}
 	s := &Server{desk: cfg.Desk, keys: cfg.Keys, log: cfg.Logger, now: cfg.Now, maxBody: cfg.MaxBodyBytes,
-		limiter: cfg.TrackLimiter, ready: cfg.Ready, metrics: cfg.Metrics}
+		limiter: cfg.TrackLimiter, ready: cfg.Ready, metrics: cfg.Metrics, answers: cfg.AnswerLimiter, reload: cfg.ReloadRules}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -89,6 +102,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.limiter == nil {
 		s.limiter = NewLimiter(1, 20, 0, s.now)
+	}
+	if s.answers == nil {
+		s.answers = s.limiter
+	}
+	if s.reload == nil {
+		s.reload = func(context.Context) (*routing.RuleSet, error) { return nil, ErrNoRuleFile }
 	}
 	if s.ready == nil {
 		s.ready = func(context.Context) error { return nil }
@@ -104,7 +123,20 @@ func New(cfg Config) (*Server, error) {
 		{http.MethodPost, "/v1/complaints/{id}/comments", false, s.comment},
 		{http.MethodPost, "/v1/complaints/{id}/assignment", false, s.assign},
 		{http.MethodGet, "/v1/complaints/{id}/events", false, s.events},
+		{http.MethodPost, "/v1/complaints/{id}/actions", false, s.act},
+		{http.MethodGet, "/v1/complaints/{id}/surveys", false, s.surveys},
+		{http.MethodPost, "/v1/complaints/{id}/surveys", false, s.scheduleSurvey},
+		{http.MethodPost, "/v1/problems", false, s.openProblem},
+		{http.MethodGet, "/v1/problems", false, s.listProblems},
+		{http.MethodGet, "/v1/problems/{id}", false, s.getProblem},
+		{http.MethodPost, "/v1/problems/{id}/operations", false, s.changeProblem},
+		{http.MethodGet, "/v1/insights/kpis", false, s.kpis},
+		{http.MethodGet, "/v1/insights/pareto", false, s.pareto},
+		{http.MethodGet, "/v1/insights/feedback", false, s.feedbackSummary},
+		{http.MethodGet, "/v1/insights/warnings", false, s.warnings},
+		{http.MethodPost, "/v1/rules/reload", false, s.reloadRules},
 		{http.MethodGet, "/v1/track/{tenant}/{code}", true, s.track},
+		{http.MethodPost, "/v1/surveys/{tenant}/answer", true, s.answerSurvey},
 		{http.MethodGet, "/openapi.json", true, s.openapi},
 		{http.MethodGet, "/healthz", true, s.healthz},
 		{http.MethodGet, "/readyz", true, s.readyz},

@@ -19,6 +19,7 @@ import (
 
 	"github.com/redresshq/redress"
 	"github.com/redresshq/redress/complaint"
+	"github.com/redresshq/redress/feedback"
 	"github.com/redresshq/redress/internal/apikey"
 	"github.com/redresshq/redress/internal/server"
 	"github.com/redresshq/redress/routing"
@@ -38,6 +39,11 @@ func (c *clock) Advance(d time.Duration) {
 	defer c.mu.Unlock()
 	c.t = c.t.Add(d)
 }
+func (c *clock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = t
+}
 
 type fixture struct {
 	t     testing.TB
@@ -54,15 +60,25 @@ var actors = map[string]apikey.Actor{
 	"lead":   {Tenant: "acme", ID: "lead:zhou", Roles: []string{"supervisor"}, Tier: 3},
 	"queued": {Tenant: "acme", ID: "agent:wu", Roles: []string{"agent"}, Tier: 1, Queues: []string{"frontline"}},
 	"globex": {Tenant: "globex", ID: "lead:smith", Roles: []string{"supervisor"}, Tier: 3},
+	"admin":  {Tenant: "acme", ID: "admin", Roles: []string{"admin"}, Tier: 3},
 }
 
 func newFixture(t testing.TB, mod ...func(*server.Config)) *fixture {
 	t.Helper()
+	return newDeskFixture(t, nil, mod...)
+}
+
+// newDeskFixture is newFixture with a say in the Desk's configuration (surveys, outbox, ...).
+func newDeskFixture(t testing.TB, deskMod func(*redress.Config), mod ...func(*server.Config)) *fixture {
+	t.Helper()
 	clk := &clock{t: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
 	store := memory.New()
 	t.Cleanup(func() { store.Close() })
-	desk, err := redress.New(store, redress.Config{Now: clk.Now,
-		Authorizer: server.PolicyAuthorizer{Policy: routing.DefaultPolicies}})
+	dcfg := redress.Config{Now: clk.Now, Authorizer: server.PolicyAuthorizer{Policy: routing.DefaultPolicies}}
+	if deskMod != nil {
+		deskMod(&dcfg)
+	}
+	desk, err := redress.New(store, dcfg)
 	require.NoError(t, err)
 	ks, err := apikey.Open(filepath.Join(t.TempDir(), "keys.json"), apikey.Config{Now: clk.Now})
 	require.NoError(t, err)
@@ -133,24 +149,46 @@ func decodeProblem(t testing.TB, w *httptest.ResponseRecorder) server.Problem {
 	return p
 }
 
-// snapshot is everything stored for the test tenants, to show that a refused request changed nothing.
+// snapshot is everything stored for the test tenants, to show that a refused request changed nothing:
+// complaints, their events and surveys, and problem records, read from the store itself.
 func (f *fixture) snapshot() string {
 	f.t.Helper()
+	ctx := context.Background()
 	var b strings.Builder
-	for _, tenant := range []string{"acme", "globex"} {
-		page, err := f.desk.List(context.Background(), &storage.ComplaintListParams{Tenant: tenant, Limit: storage.MaxListLimit})
-		require.NoError(f.t, err)
-		for _, c := range page.Complaints {
-			evs, err := f.desk.Timeline(context.Background(), tenant, c.ID)
-			require.NoError(f.t, err)
-			raw, _ := json.Marshal(struct {
-				C  *complaint.Complaint
-				Ev []complaint.Event
-			}{c, evs})
+	err := f.store.View(ctx, func(tx storage.ReadTx) error {
+		for _, tenant := range []string{"acme", "globex"} {
+			page, err := tx.ComplaintList(ctx, &storage.ComplaintListParams{Tenant: tenant, Limit: storage.MaxListLimit})
+			if err != nil {
+				return err
+			}
+			for _, c := range page.Complaints {
+				evs, err := tx.EventList(ctx, &storage.EventListParams{Tenant: tenant, ComplaintID: c.ID})
+				if err != nil {
+					return err
+				}
+				svs, err := tx.SurveyList(ctx, &storage.SurveyListParams{Tenant: tenant, ComplaintID: c.ID})
+				if err != nil {
+					return err
+				}
+				raw, _ := json.Marshal(struct {
+					C  *complaint.Complaint
+					Ev []complaint.Event
+					Sv []*feedback.Survey
+				}{c, evs, svs})
+				b.Write(raw)
+				b.WriteByte('\n')
+			}
+			problems, err := tx.ProblemList(ctx, &storage.ProblemListParams{Tenant: tenant, Limit: storage.MaxListLimit})
+			if err != nil {
+				return err
+			}
+			raw, _ := json.Marshal(problems.Problems)
 			b.Write(raw)
 			b.WriteByte('\n')
 		}
-	}
+		return nil
+	})
+	require.NoError(f.t, err)
 	return b.String()
 }
 
