@@ -297,3 +297,93 @@ func TestWarningsSpike(t *testing.T) {
 	_, err = f.desk.Warnings(ctx, "", day24)
 	assert.ErrorIs(t, err, redress.ErrInvalid)
 }
+
+// countsOnlyStore lets a View do nothing but ComplaintCount: any other read fails the test. It
+// proves that the early-warning check reads counts, never complaints.
+type countsOnlyStore struct {
+	storage.Store
+	t *testing.T
+}
+
+func (s countsOnlyStore) View(ctx context.Context, fn func(storage.ReadTx) error) error {
+	return s.Store.View(ctx, func(tx storage.ReadTx) error { return fn(countsOnlyTx{ReadTx: tx, t: s.t}) })
+}
+
+type countsOnlyTx struct {
+	storage.ReadTx
+	t *testing.T
+}
+
+func (tx countsOnlyTx) ComplaintList(context.Context, *storage.ComplaintListParams) (*storage.ComplaintPage, error) {
+	tx.t.Error("the warning check listed complaints")
+	return nil, storage.ErrInvalid
+}
+
+func (tx countsOnlyTx) ComplaintGet(context.Context, *storage.ComplaintGetParams) (*complaint.Complaint, error) {
+	tx.t.Error("the warning check read a complaint")
+	return nil, storage.ErrInvalid
+}
+
+func (tx countsOnlyTx) ComplaintTimes(context.Context, *storage.ComplaintTimesParams) ([]storage.Times, error) {
+	tx.t.Error("the warning check read complaint times")
+	return nil, storage.ErrInvalid
+}
+
+func (tx countsOnlyTx) ComplaintStats(context.Context, *storage.ComplaintStatsParams) (*storage.Stats, error) {
+	tx.t.Error("the warning check read complaint stats")
+	return nil, storage.ErrInvalid
+}
+
+func (tx countsOnlyTx) EventList(context.Context, *storage.EventListParams) ([]complaint.Event, error) {
+	tx.t.Error("the warning check read events")
+	return nil, storage.ErrInvalid
+}
+
+func TestWarningsReadOnlyCounts(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for d := 10; d >= 0; d-- {
+		f.clock.Set(day24.Add(-time.Duration(d)*24*time.Hour + 10*time.Hour))
+		n := 2
+		if d == 0 {
+			n = 9
+		}
+		for i := range n {
+			in := sample("acme", fmt.Sprint("r-", d, "-", i))
+			in.Category, in.Customer.ID = "delivery", fmt.Sprint("c", d, i)
+			_, _, err := f.desk.Intake(ctx, agent, in)
+			require.NoError(t, err)
+		}
+	}
+	f.clock.Advance(time.Minute) // the current window ends at the check: after the last intake
+	counted := 0
+	spy := countsOnlyStore{Store: f.store, t: t}
+	d, err := redress.New(countingCounts{countsOnlyStore: spy, n: &counted}, redress.Config{Now: f.clock.Now})
+	require.NoError(t, err)
+	ws, err := d.Warnings(ctx, "acme", f.clock.Now())
+	require.NoError(t, err)
+	require.Len(t, ws, 1)
+	assert.Equal(t, insight.LevelRed, ws[0].Level, "9 against 2 a day")
+	assert.Equal(t, int64(9), ws[0].Current)
+	assert.Positive(t, counted)
+}
+
+// countingCounts counts the ComplaintCount queries behind countsOnlyStore.
+type countingCounts struct {
+	countsOnlyStore
+	n *int
+}
+
+func (s countingCounts) View(ctx context.Context, fn func(storage.ReadTx) error) error {
+	return s.countsOnlyStore.View(ctx, func(tx storage.ReadTx) error { return fn(countingTx{ReadTx: tx, n: s.n}) })
+}
+
+type countingTx struct {
+	storage.ReadTx
+	n *int
+}
+
+func (tx countingTx) ComplaintCount(ctx context.Context, p *storage.ComplaintCountParams) ([]storage.Count, error) {
+	*tx.n++
+	return tx.ReadTx.ComplaintCount(ctx, p)
+}
