@@ -114,3 +114,30 @@ func TestSetRulesSwapsTheSet(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, c.Safety, "no rules, no triage")
 }
+
+// The rules see how many complaints the customer has made, this one included; the Desk counts them
+// without reading them, per tenant and per customer.
+func TestIntakeCountsLifetimeComplaints(t *testing.T) {
+	rs, err := routing.LoadRules([]byte(`mode: all_match
+rules:
+  - name: frequent
+    when: customer.lifetime_complaints >= 3
+    tags: [frequent]
+`), routing.Options{})
+	require.NoError(t, err)
+	f := newFixture(t, func(c *redress.Config) { c.Rules = rs })
+	ctx := context.Background()
+	take := func(tenant, customer, ref string) *complaint.Complaint {
+		in := sample(tenant, ref)
+		in.Customer.ID = customer
+		c, _, err := f.desk.Intake(ctx, tier1, in)
+		require.NoError(t, err)
+		return c
+	}
+	assert.NotContains(t, take("acme", "cust-a", "a1").Tags, "frequent")
+	assert.NotContains(t, take("globex", "cust-a", "g1").Tags, "frequent", "another tenant's customer")
+	assert.NotContains(t, take("acme", "cust-b", "b1").Tags, "frequent")
+	assert.NotContains(t, take("acme", "cust-a", "a2").Tags, "frequent", "second complaint")
+	assert.Contains(t, take("acme", "cust-a", "a3").Tags, "frequent", "third complaint")
+	assert.NotContains(t, take("acme", "cust-b", "b2").Tags, "frequent")
+}

@@ -22,40 +22,57 @@ func (d *Desk) SetRules(rs *routing.RuleSet) { d.rules.Store(rs) }
 // Rules returns the triage rule set in use, or nil.
 func (d *Desk) Rules() *routing.RuleSet { return d.rules.Load() }
 
-// recentLimit bounds how many of a customer's earlier complaints intake reads for the lifetime count
-// and repeat detection.
-const recentLimit = 100
+// repeatCandidates bounds how many of the customer's recent complaints in the same category intake
+// reads for repeat detection: the newest that is not marked duplicate wins, and a customer with three
+// duplicates in a row in one category is rare enough to go unlinked.
+const repeatCandidates = 3
 
-// triage runs before the intake transaction: it reads the customer's recent complaints (lifetime count
-// for the rules, candidates for repeat detection), computes text signals once, evaluates the rules and
-// applies their decision to c. It returns the attributes of the "triaged" event, or nil when there is
-// nothing to record.
+// triage runs before the intake transaction, in one read snapshot: it counts the customer's earlier
+// complaints (lifetime_complaints for the rules) without reading them, computes text signals once,
+// evaluates the rules and applies their decision to c, then reads the few recent complaints of the
+// same customer in the category the rules chose, for repeat detection. It returns the attributes of
+// the "triaged" event, or nil when there is nothing to record.
 func (d *Desk) triage(ctx context.Context, c *complaint.Complaint) (map[string]string, error) {
 	rs := d.rules.Load()
 	if rs == nil && d.cfg.RepeatWithin < 0 {
 		return nil, nil
 	}
-	var earlier []*complaint.Complaint
-	if c.Customer.ID != "" {
-		err := d.store.View(ctx, func(tx storage.ReadTx) error {
-			page, err := tx.ComplaintList(ctx, &storage.ComplaintListParams{Tenant: c.Tenant, CustomerID: c.Customer.ID, Limit: recentLimit})
-			if err != nil {
-				return err
-			}
-			earlier = page.Complaints
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("redress: reading the customer's earlier complaints: %w", err)
-		}
+	var attrs map[string]string
+	err := d.store.View(ctx, func(tx storage.ReadTx) error {
+		var err error
+		attrs, err = d.triageIn(ctx, tx, rs, c)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	if len(attrs) == 0 {
+		return nil, nil
+	}
+	return attrs, nil
+}
+
+// triageIn is triage inside its read transaction.
+func (d *Desk) triageIn(ctx context.Context, tx storage.ReadTx, rs *routing.RuleSet, c *complaint.Complaint) (map[string]string, error) {
 	attrs := map[string]string{}
 	if rs != nil {
+		lifetime := 1 // this complaint
+		if c.Customer.ID != "" {
+			// Grouped by day: the creation time is in the stores' customer index, so the count
+			// reads the index alone.
+			counts, err := tx.ComplaintCount(ctx, &storage.ComplaintCountParams{Tenant: c.Tenant, GroupBy: storage.ByDay, CustomerID: c.Customer.ID})
+			if err != nil {
+				return nil, fmt.Errorf("redress: counting the customer's earlier complaints: %w", err)
+			}
+			for _, n := range counts {
+				lifetime += int(n.N)
+			}
+		}
 		sig, err := d.cfg.Analyzer.Analyze(ctx, routing.ComplaintText(c))
 		if err != nil {
 			return nil, fmt.Errorf("redress: text analysis: %w", err)
 		}
-		dec, err := rs.Triage(ctx, c, routing.Input{IntakeAt: c.CreatedAt, LifetimeComplaints: len(earlier) + 1, Signals: sig})
+		dec, err := rs.Triage(ctx, c, routing.Input{IntakeAt: c.CreatedAt, LifetimeComplaints: lifetime, Signals: sig})
 		if err != nil {
 			return nil, fmt.Errorf("redress: triage: %w", err)
 		}
@@ -78,15 +95,17 @@ func (d *Desk) triage(ctx context.Context, c *complaint.Complaint) (map[string]s
 			attrs["rule_errors"] = strings.Join(names, ",")
 		}
 	}
-	if d.cfg.RepeatWithin > 0 {
-		if r := insight.FindRepeat(c, earlier, d.cfg.RepeatWithin); r != nil {
+	if d.cfg.RepeatWithin > 0 && c.Customer.ID != "" && c.Category != "" {
+		page, err := tx.ComplaintList(ctx, &storage.ComplaintListParams{Tenant: c.Tenant, CustomerID: c.Customer.ID,
+			Category: c.Category, CreatedFrom: c.CreatedAt.Add(-d.cfg.RepeatWithin), Limit: repeatCandidates})
+		if err != nil {
+			return nil, fmt.Errorf("redress: reading the customer's recent complaints: %w", err)
+		}
+		if r := insight.FindRepeat(c, page.Complaints, d.cfg.RepeatWithin); r != nil {
 			c.RepeatOf = r.ID
 			c.AddTags("repeat")
 			attrs["repeat_of"] = r.ID
 		}
-	}
-	if len(attrs) == 0 {
-		return nil, nil
 	}
 	return attrs, nil
 }

@@ -214,8 +214,11 @@ type ComplaintCountParams struct {
 	// Together they give the overdue backlog.
 	OpenOnly     bool
 	BreachedOnly bool
-	CreatedFrom  time.Time
-	CreatedTo    time.Time
+	// CustomerID, when set, counts only that customer's complaints (intake counts a customer's
+	// lifetime complaints for the triage rules this way, without reading them).
+	CustomerID  string
+	CreatedFrom time.Time
+	CreatedTo   time.Time
 }
 
 // Count is one group of ComplaintCount.

@@ -238,7 +238,8 @@ func (tx *tx) ComplaintCount(ctx context.Context, p *storage.ComplaintCountParam
 	}
 	n := map[string]int64{}
 	for _, c := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
-		if p.OpenOnly && !slices.Contains(complaint.OpenStatuses, c.Status) || p.BreachedOnly && !c.Breached {
+		if p.OpenOnly && !slices.Contains(complaint.OpenStatuses, c.Status) || p.BreachedOnly && !c.Breached ||
+			p.CustomerID != "" && c.Customer.ID != p.CustomerID {
 			continue
 		}
 		n[dimension(c, p.GroupBy)]++

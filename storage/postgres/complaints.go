@@ -336,6 +336,7 @@ var groupKeys = map[storage.Dimension]string{
 // creation window [from, to).
 type aggregate struct {
 	tenant, category, queue, assignee string
+	customer                          string
 	openOnly, breachedOnly            bool
 	from, to                          time.Time
 }
@@ -357,7 +358,7 @@ func aggregateWhere(a aggregate) ([]string, []any) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	for _, f := range []struct{ col, v string }{{"category", a.category}, {"queue", a.queue}, {"assignee", a.assignee}} {
+	for _, f := range []struct{ col, v string }{{"customer_id", a.customer}, {"category", a.category}, {"queue", a.queue}, {"assignee", a.assignee}} {
 		if f.v != "" {
 			where = append(where, f.col+" = "+arg(f.v))
 		}
@@ -408,8 +409,8 @@ func (t *tx) ComplaintCount(ctx context.Context, p *storage.ComplaintCountParams
 // countSQL builds the query of ComplaintCount.
 func countSQL(p *storage.ComplaintCountParams) (string, []any) {
 	where, args := aggregateWhere(aggregate{
-		tenant: p.Tenant, category: p.Category, openOnly: p.OpenOnly, breachedOnly: p.BreachedOnly,
-		from: p.CreatedFrom, to: p.CreatedTo,
+		tenant: p.Tenant, category: p.Category, customer: p.CustomerID, openOnly: p.OpenOnly,
+		breachedOnly: p.BreachedOnly, from: p.CreatedFrom, to: p.CreatedTo,
 	})
 	return "SELECT " + groupKeys[p.GroupBy] + " COLLATE \"C\" AS k, count(*) FROM complaints WHERE " +
 		strings.Join(where, " AND ") + " GROUP BY k ORDER BY count(*) DESC, k", args

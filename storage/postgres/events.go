@@ -26,6 +26,26 @@ WHERE EXISTS (SELECT FROM complaints c WHERE c.tenant = $1 AND c.id = u.complain
 ON CONFLICT DO NOTHING
 RETURNING complaint_id, seq`
 
+// appendOneComplaintEventsSQL is appendEventsSQL for events of one complaint ($9), the Desk's case:
+// the existence check does not depend on the row, so it runs once (an InitPlan on the primary key). The
+// correlated check of appendEventsSQL lets the planner choose a hash semi-join that reads the tenant's
+// whole complaints table for every append once the generic plan is in use.
+const appendOneComplaintEventsSQL = `INSERT INTO events (tenant, complaint_id, seq, id, type, at, public, record)
+SELECT $1, u.complaint_id, u.seq, u.id, u.type, u.at, u.public, u.record::json
+FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[], $8::text[])
+	AS u(complaint_id, seq, id, type, at, public, record)
+WHERE EXISTS (SELECT FROM complaints c WHERE c.tenant = $1 AND c.id = $9::text)
+ON CONFLICT DO NOTHING
+RETURNING complaint_id, seq`
+
+// appendKnownEventsSQL is appendEventsSQL for a complaint the transaction has seen: no existence check.
+const appendKnownEventsSQL = `INSERT INTO events (tenant, complaint_id, seq, id, type, at, public, record)
+SELECT $1, u.complaint_id, u.seq, u.id, u.type, u.at, u.public, u.record::json
+FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[], $8::text[])
+	AS u(complaint_id, seq, id, type, at, public, record)
+ON CONFLICT DO NOTHING
+RETURNING complaint_id, seq`
+
 // appendEventSQL is appendEventsSQL for the common single event: plain parameters instead of seven
 // arrays to encode, bind and unnest.
 const appendEventSQL = `INSERT INTO events (tenant, complaint_id, seq, id, type, at, public, record)
@@ -72,6 +92,13 @@ func (t *tx) EventAppend(ctx context.Context, p *storage.EventAppendParams) erro
 		ats[i], public[i], records[i] = e.At, e.Public, string(rec)
 	}
 	sql, args := appendEventsSQL, []any{p.Tenant, complaintIDs, seqs, ids, types, ats, public, records}
+	if one := complaintIDs[0]; n > 1 && !slices.ContainsFunc(complaintIDs, func(id string) bool { return id != one }) {
+		if t.exists(p.Tenant, one) {
+			sql = appendKnownEventsSQL
+		} else {
+			sql, args = appendOneComplaintEventsSQL, append(args, one)
+		}
+	}
 	if n == 1 {
 		sql, args = appendEventSQL, []any{p.Tenant, complaintIDs[0], seqs[0], ids[0], types[0], ats[0], public[0], records[0]}
 		if t.exists(p.Tenant, complaintIDs[0]) {

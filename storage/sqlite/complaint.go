@@ -298,6 +298,7 @@ var dimensionExpr = map[storage.Dimension]string{
 // creation window [from, to).
 type aggregate struct {
 	tenant, category, queue, assignee string
+	customer                          string
 	openOnly, breachedOnly            bool
 	from, to                          time.Time
 }
@@ -318,10 +319,18 @@ var openStatuses = func() string {
 func window(a aggregate) (string, []any) {
 	var b strings.Builder
 	args := []any{a.tenant}
-	if a.category != "" {
+	switch {
+	case a.customer != "":
+		b.WriteString("FROM complaints INDEXED BY complaints_customer WHERE tenant = ? AND customer_id = ?")
+		args = append(args, a.customer)
+		if a.category != "" {
+			b.WriteString(" AND category = ?")
+			args = append(args, a.category)
+		}
+	case a.category != "":
 		b.WriteString("FROM complaints INDEXED BY complaints_category WHERE tenant = ? AND category = ?")
 		args = append(args, a.category)
-	} else {
+	default:
 		b.WriteString("FROM complaints INDEXED BY complaints_created WHERE tenant = ?")
 	}
 	if !a.from.IsZero() {
@@ -394,8 +403,8 @@ func (t *readTx) ComplaintCount(ctx context.Context, p *storage.ComplaintCountPa
 // countQuery builds ComplaintCount's query.
 func countQuery(p *storage.ComplaintCountParams) (string, []any) {
 	from, args := window(aggregate{
-		tenant: p.Tenant, category: p.Category, openOnly: p.OpenOnly, breachedOnly: p.BreachedOnly,
-		from: p.CreatedFrom, to: p.CreatedTo,
+		tenant: p.Tenant, category: p.Category, customer: p.CustomerID, openOnly: p.OpenOnly,
+		breachedOnly: p.BreachedOnly, from: p.CreatedFrom, to: p.CreatedTo,
 	})
 	return "SELECT " + dimensionExpr[p.GroupBy] + ", count(*) " + from + " GROUP BY 1", args
 }

@@ -83,6 +83,7 @@ type window struct {
 	from, to        time.Time
 	category        string
 	queue, assignee string
+	customer        string
 	open, breached  bool
 }
 
@@ -116,6 +117,7 @@ func maxTime(a, b time.Time) time.Time {
 // has reports whether c belongs to tenant, w's window and w's filters.
 func (w window) has(tenant string, c *complaint.Complaint) bool {
 	return c.Tenant == tenant && (w.category == "" || c.Category == w.category) &&
+		(w.customer == "" || c.Customer.ID == w.customer) &&
 		(w.queue == "" || c.Queue == w.queue) && (w.assignee == "" || c.Assignee == w.assignee) &&
 		(!w.open || slices.Contains(complaint.OpenStatuses, c.Status)) && (!w.breached || c.Breached) &&
 		(w.from.IsZero() || !c.CreatedAt.Before(w.from)) && (w.to.IsZero() || c.CreatedAt.Before(w.to))
@@ -189,7 +191,7 @@ func count(t *testing.T, s storage.Store, tenant string, w window, d storage.Dim
 	view(t, s, func(ctx context.Context, tx storage.ReadTx) error {
 		var err error
 		out, err = tx.ComplaintCount(ctx, &storage.ComplaintCountParams{Tenant: tenant, GroupBy: d, Category: w.category,
-			OpenOnly: w.open, BreachedOnly: w.breached, CreatedFrom: w.from, CreatedTo: w.to})
+			OpenOnly: w.open, BreachedOnly: w.breached, CustomerID: w.customer, CreatedFrom: w.from, CreatedTo: w.to})
 		return err
 	})
 	return out

@@ -22,7 +22,7 @@ func loopCases() []testCase {
 		{"FeedbackTallyFollowsComplaintChanges", testLoopTallyCurrent},
 		{"FeedbackTallyWindowHalfOpenUTCDay", testLoopTallyWindow},
 		{"ComplaintTimesMatchNaive", testLoopTimes},
-		{"CountOpenAndBreachedMatchNaive", testLoopCountBacklog},
+		{"CountOpenBreachedAndCustomerMatchNaive", testLoopCountBacklog},
 		{"StatsByQueueAndAssigneeMatchNaive", testLoopStatsFilters},
 		{"InvalidParams", testLoopInvalid},
 	}
@@ -362,6 +362,11 @@ func testLoopCountBacklog(t *testing.T, s storage.Store) {
 			ws = append(ws, w)
 		}
 	}
+	// One customer's complaints: what intake counts for the rules' lifetime_complaints.
+	customer := all[3].Customer.ID
+	ws = append(ws, window{name: "one customer", customer: customer},
+		window{name: "one customer, one category, open", customer: customer, category: all[3].Category, open: true},
+		window{name: "no such customer", customer: "nobody"})
 	for _, tenant := range []string{"acme", "globex"} {
 		for _, w := range ws {
 			for _, d := range Dimensions {
@@ -370,6 +375,9 @@ func testLoopCountBacklog(t *testing.T, s storage.Store) {
 		}
 	}
 	// The filters must bite on this dataset.
+	mine := wantCount(all, "acme", window{customer: customer}, storage.ByStatus)
+	require.NotEmpty(t, mine)
+	require.Less(t, sumCounts(mine), sumCounts(wantCount(all, "acme", window{}, storage.ByStatus)), "the customer filter bites")
 	total := wantCount(all, "acme", window{}, storage.ByStatus)
 	backlog := wantCount(all, "acme", window{open: true}, storage.ByStatus)
 	overdue := wantCount(all, "acme", window{open: true, breached: true}, storage.ByStatus)
@@ -441,4 +449,12 @@ func testLoopInvalid(t *testing.T, s storage.Store) {
 	// A window open on one side is valid.
 	assert.Len(t, times(t, s, "acme", window{from: Epoch}), 1)
 	assert.Empty(t, tally(t, s, storage.FeedbackTallyParams{Tenant: "acme", AnsweredTo: Epoch}))
+}
+
+func sumCounts(cs []storage.Count) int64 {
+	var n int64
+	for _, c := range cs {
+		n += c.N
+	}
+	return n
 }
