@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -71,6 +72,15 @@ func TestRepeatComplaintIsLinked(t *testing.T) {
 	assert.Equal(t, first.ID, second.RepeatOf)
 	assert.True(t, second.HasTag("repeat"))
 	assert.Empty(t, first.RepeatOf)
+
+	// A complaint marked duplicate mirrors its original: the next repeat skips it.
+	_, err = f.desk.Transition(ctx, redress.TransitionRequest{Tenant: "acme", ID: second.ID, Actor: tier1,
+		Trigger: complaint.TriggerMarkDuplicate, DuplicateOf: first.ID})
+	require.NoError(t, err)
+	f.clock.Advance(time.Minute)
+	third, _, err := f.desk.Intake(ctx, tier1, sample("acme", "r-3"))
+	require.NoError(t, err)
+	assert.Equal(t, first.ID, third.RepeatOf, "the newest complaint that is not a duplicate")
 }
 
 // Seed 004: graded authorization. A tier-1 agent may not grant compensation above 200; an expert may.

@@ -22,15 +22,15 @@ func (d *Desk) SetRules(rs *routing.RuleSet) { d.rules.Store(rs) }
 // Rules returns the triage rule set in use, or nil.
 func (d *Desk) Rules() *routing.RuleSet { return d.rules.Load() }
 
-// repeatCandidates bounds how many of the customer's recent complaints in the same category intake
-// reads for repeat detection: the newest that is not marked duplicate wins, and a customer with three
-// duplicates in a row in one category is rare enough to go unlinked.
-const repeatCandidates = 3
+// repeatCandidates bounds how many of the customer's recent complaints in the category intake reads
+// when the newest one was marked duplicate (a duplicate only mirrors its original, so it is skipped);
+// otherwise intake reads the newest alone.
+const repeatCandidates = 8
 
 // triage runs before the intake transaction, in one read snapshot: it counts the customer's earlier
 // complaints (lifetime_complaints for the rules) without reading them, computes text signals once,
-// evaluates the rules and applies their decision to c, then reads the few recent complaints of the
-// same customer in the category the rules chose, for repeat detection. It returns the attributes of
+// evaluates the rules and applies their decision to c, then reads the customer's newest complaint in
+// the category the rules chose (more when that one is a duplicate), for repeat detection. It returns the attributes of
 // the "triaged" event, or nil when there is nothing to record.
 func (d *Desk) triage(ctx context.Context, c *complaint.Complaint) (map[string]string, error) {
 	rs := d.rules.Load()
@@ -96,10 +96,20 @@ func (d *Desk) triageIn(ctx context.Context, tx storage.ReadTx, rs *routing.Rule
 		}
 	}
 	if d.cfg.RepeatWithin > 0 && c.Customer.ID != "" && c.Category != "" {
-		page, err := tx.ComplaintList(ctx, &storage.ComplaintListParams{Tenant: c.Tenant, CustomerID: c.Customer.ID,
-			Category: c.Category, CreatedFrom: c.CreatedAt.Add(-d.cfg.RepeatWithin), Limit: repeatCandidates})
+		recent := func(limit int) (*storage.ComplaintPage, error) {
+			page, err := tx.ComplaintList(ctx, &storage.ComplaintListParams{Tenant: c.Tenant, CustomerID: c.Customer.ID,
+				Category: c.Category, CreatedFrom: c.CreatedAt.Add(-d.cfg.RepeatWithin), Limit: limit})
+			if err != nil {
+				return nil, fmt.Errorf("redress: reading the customer's recent complaints: %w", err)
+			}
+			return page, nil
+		}
+		page, err := recent(1)
+		if err == nil && len(page.Complaints) == 1 && page.Complaints[0].Status == complaint.StatusDuplicate {
+			page, err = recent(repeatCandidates)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("redress: reading the customer's recent complaints: %w", err)
+			return nil, err
 		}
 		if r := insight.FindRepeat(c, page.Complaints, d.cfg.RepeatWithin); r != nil {
 			c.RepeatOf = r.ID
