@@ -119,7 +119,9 @@ type AnswerResult struct {
 }
 
 // KPIQuery selects the complaints of a KPI report: created in [From, To), optionally of one
-// category, queue or agent.
+// category, queue or agent. The satisfaction figures are the survey answers given in [From, To)
+// (surveys come after resolution, so they belong to the window they were answered in), about
+// complaints of the most specific filter set: the agent, else the queue, else the category.
 type KPIQuery struct {
 	Tenant   string
 	From, To time.Time

@@ -77,6 +77,10 @@ type Config struct {
 	// a category's level rises. The store has no list of tenants, so the scanner must be told; empty
 	// turns the scheduled check off (Desk.Warnings still answers on demand).
 	Tenants []string
+	// Assignment, when set, gives each complaint that intake leaves in a queue without an assignee to
+	// an agent of that queue (round robin, least loaded or by skill, within capacity and availability).
+	// Nil leaves complaints in their queues for agents or the embedder to pick.
+	Assignment *Assignment
 }
 
 func (c *Config) setDefaults() error {
@@ -120,6 +124,11 @@ func (c *Config) setDefaults() error {
 		p := *c.Surveys // the caller's policy may change afterwards; the Desk keeps its own copy
 		p.Kinds = slices.Clone(p.Kinds)
 		c.Surveys = &p
+	}
+	if c.Assignment != nil {
+		if err := c.Assignment.validate(); err != nil {
+			return err
+		}
 	}
 	if err := c.Warnings.Validate(); err != nil {
 		return fmt.Errorf("redress: Config.Warnings: %w", err)

@@ -45,6 +45,7 @@ type Desk struct {
 	// (the closed loop schedules a survey when a complaint resolves).
 	prewrite []hook
 	loop     loopState // the closed loop's scanner memory (closedloop.go)
+	assigner routing.Assigner
 }
 
 // hook runs inside the transaction of every change, after the complaint and its events are written:
@@ -165,19 +166,10 @@ func (d *Desk) intakeOnce(ctx context.Context, actor complaint.Actor, in *compla
 		return nil, false, err
 	}
 
-	var existing *complaint.Complaint
+	// The insert itself enforces idempotency: a taken external reference is ErrDuplicate (the store's
+	// unique key), and the stored complaint is the answer. Reading it first would cost every intake a
+	// query for the sake of retries.
 	err = d.store.Update(ctx, func(tx storage.Tx) error {
-		if c.ExternalRef != "" {
-			got, err := tx.ComplaintGetByExternalRef(ctx, &storage.ComplaintGetByExternalRefParams{
-				Tenant: c.Tenant, Channel: c.Channel, ExternalRef: c.ExternalRef})
-			switch {
-			case err == nil:
-				existing = got
-				return nil
-			case !errors.Is(err, storage.ErrNotFound):
-				return err
-			}
-		}
 		ch := &change{after: c}
 		d.addEvent(ch, complaint.Event{Type: complaint.EventReceived, Actor: actor.ID, At: now, To: complaint.StatusReceived,
 			Public: true, Note: "complaint received", Attrs: map[string]string{"channel": c.Channel}})
@@ -187,7 +179,8 @@ func (d *Desk) intakeOnce(ctx context.Context, actor complaint.Actor, in *compla
 		return d.write(ctx, tx, ch)
 	})
 	if errors.Is(err, storage.ErrDuplicate) && c.ExternalRef != "" {
-		// Lost a race with a concurrent intake of the same reference: answer with the winner.
+		// The reference was taken before (a retry) or by a concurrent intake: answer with the stored
+		// complaint.
 		got, gerr := d.getByExternalRef(ctx, c.Tenant, c.Channel, c.ExternalRef)
 		if gerr == nil {
 			return got, false, nil
@@ -195,9 +188,6 @@ func (d *Desk) intakeOnce(ctx context.Context, actor complaint.Actor, in *compla
 	}
 	if err != nil {
 		return nil, false, err
-	}
-	if existing != nil {
-		return existing, false, nil
 	}
 	d.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "complaint received", slog.String("tenant", c.Tenant), slog.String("id", c.ID), slog.String("channel", c.Channel))
 	return c, true, nil

@@ -25,9 +25,8 @@ import (
 // answers given in [From, To); when the query names an agent, a queue or a category (the most specific
 // of them, in that order), only answers about complaints that now have it.
 //
-// The reopen rate divides complaints reopened at least once by complaints resolved at least once; the
-// store counts complaints resolved now, so the denominator is the larger of that and the reopened
-// count (a reopened complaint was resolved once), a lower bound while reopened complaints are open.
+// The reopen rate divides complaints reopened at least once by complaints resolved at least once
+// (storage.Stats.ResolvedEver: resolved now, or reopened since).
 //
 // Queues and Agents are the backlog now (open complaints whatever their creation time, and of them
 // those that breached an SLA target as Overdue), of the query's category when set; a query naming a

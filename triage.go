@@ -34,7 +34,7 @@ const repeatCandidates = 8
 // the "triaged" event, or nil when there is nothing to record.
 func (d *Desk) triage(ctx context.Context, c *complaint.Complaint) (map[string]string, error) {
 	rs := d.rules.Load()
-	if rs == nil && d.cfg.RepeatWithin < 0 {
+	if rs == nil && d.cfg.RepeatWithin < 0 && d.cfg.Assignment == nil {
 		return nil, nil
 	}
 	var attrs map[string]string
@@ -116,6 +116,14 @@ func (d *Desk) triageIn(ctx context.Context, tx storage.ReadTx, rs *routing.Rule
 			c.AddTags("repeat")
 			attrs["repeat_of"] = r.ID
 		}
+	}
+	id, err := d.assign(ctx, tx, c)
+	if err != nil {
+		return nil, err
+	}
+	if id != "" {
+		c.Assignee = id
+		attrs["assignee"] = id
 	}
 	return attrs, nil
 }
