@@ -46,6 +46,7 @@ type Desk struct {
 	prewrite []hook
 	loop     loopState // the closed loop's scanner memory (closedloop.go)
 	assigner routing.Assigner
+	stats    deskStats
 }
 
 // hook runs inside the transaction of every change, after the complaint and its events are written:

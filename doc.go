@@ -15,6 +15,15 @@
 // Every change is one transaction: the complaint, its events, its SLA timers and its outbox rows commit
 // together or not at all, so nothing the Desk acknowledged can be half-written.
 //
+// # Triage, routing and authorization
+//
+// At intake, [Config.Rules] (routing.RuleSet) decides category, severity, priority, safety, queue,
+// tier, tags and SLA policy from the complaint, the customer (with their lifetime complaint count) and
+// the text signals of [Config.Analyzer]; a complaint by the same customer in the same category within
+// [Config.RepeatWithin] is linked as a repeat; and [Config.Assignment] gives it to an agent of its
+// queue. [Config.Authorizer] (routing.Policies) is asked before every transition and action, so each
+// tier does only what the policy allows; a denial names the rule.
+//
 // # Time and identity
 //
 // The Desk never reads the wall clock or a random source directly: [Config.Now], [Config.NewID] and

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/redresshq/redress/complaint"
@@ -188,19 +189,26 @@ func (d *Desk) Run(ctx context.Context, interval time.Duration) error {
 
 func (d *Desk) scanBatch(ctx context.Context, limit int) (int, error) {
 	n := 0
+	var counts scanCounts
 	err := d.store.Update(ctx, func(tx storage.Tx) error {
+		counts = scanCounts{}
 		due, err := tx.TimerClaimDue(ctx, &storage.TimerClaimDueParams{Now: d.now(), Limit: limit})
 		if err != nil {
 			return err
 		}
 		for _, tm := range due {
-			if err := d.fire(ctx, tx, tm); err != nil {
+			c, err := d.fire(ctx, tx, tm)
+			if err != nil {
 				return err
 			}
+			counts.add(c)
 		}
 		n = len(due)
 		return nil
 	})
+	if err == nil {
+		d.stats.add(counts)
+	}
 	return n, err
 }
 
@@ -208,14 +216,19 @@ func (d *Desk) scanOneByOne(ctx context.Context, limit int) (int, error) {
 	n := 0
 	for range limit {
 		var claimed *storage.Timer
+		var counts scanCounts
 		err := d.store.Update(ctx, func(tx storage.Tx) error {
 			due, err := tx.TimerClaimDue(ctx, &storage.TimerClaimDueParams{Now: d.now(), Limit: 1})
 			if err != nil || len(due) == 0 {
 				return err
 			}
 			claimed = &due[0]
-			return d.fire(ctx, tx, due[0])
+			counts, err = d.fire(ctx, tx, due[0])
+			return err
 		})
+		if err == nil {
+			d.stats.add(counts)
+		}
 		if err != nil && claimed != nil && ctx.Err() == nil {
 			d.cfg.Logger.LogAttrs(ctx, slog.LevelError, "timer dropped", slog.String("tenant", claimed.Tenant),
 				slog.String("complaint", claimed.ComplaintID), slog.String("kind", claimed.Kind), slog.String("error", err.Error()))
@@ -242,38 +255,82 @@ func (d *Desk) dropTimer(ctx context.Context, tm storage.Timer) error {
 	})
 }
 
-// fire runs the handler of one claimed timer inside the scanner's transaction.
-func (d *Desk) fire(ctx context.Context, tx storage.Tx, tm storage.Timer) error {
+// fire runs the handler of one claimed timer inside the scanner's transaction, and says what it
+// recorded (SLA warnings and breaches), for Desk.Stats once the transaction commits.
+func (d *Desk) fire(ctx context.Context, tx storage.Tx, tm storage.Timer) (scanCounts, error) {
 	cur, err := tx.ComplaintGet(ctx, &storage.ComplaintGetParams{Tenant: tm.Tenant, ID: tm.ComplaintID})
 	if errors.Is(err, storage.ErrNotFound) {
-		return nil
+		return scanCounts{}, nil
 	}
 	if err != nil {
-		return err
+		return scanCounts{}, err
 	}
 	handler := d.timerHandler(tm.Kind)
 	if handler == nil {
 		d.cfg.Logger.LogAttrs(ctx, slog.LevelWarn, "timer of unknown kind dropped", slog.String("kind", tm.Kind))
-		return nil
+		return scanCounts{}, nil
 	}
 	ch := &change{before: cur, after: cur.Clone()}
 	acted, err := handler(ctx, tx, tm, ch)
 	if err != nil {
-		return fmt.Errorf("redress: timer %s of complaint %s: %w", tm.Kind, tm.ComplaintID, err)
+		return scanCounts{}, fmt.Errorf("redress: timer %s of complaint %s: %w", tm.Kind, tm.ComplaintID, err)
 	}
 	if !acted {
 		// Stale: nothing happens to the complaint, but its timers must still match what it wants (and
 		// a clock may have breached silently, which is worth a new version).
 		ch.after, ch.events = cur.Clone(), nil
 		if err := d.beforeWrite(ctx, tx, ch); err != nil {
-			return err
+			return scanCounts{}, err
 		}
 		if ch.after.Breached != cur.Breached {
-			return d.write(ctx, tx, ch)
+			return countsOf(cur, ch), d.write(ctx, tx, ch)
 		}
-		return d.syncTimers(ctx, tx, ch)
+		return scanCounts{}, d.syncTimers(ctx, tx, ch)
 	}
-	return d.write(ctx, tx, ch)
+	if err := d.write(ctx, tx, ch); err != nil {
+		return scanCounts{}, err
+	}
+	return countsOf(cur, ch), nil
+}
+
+// scanCounts is what the scanner recorded.
+type scanCounts struct{ warnings, breaches int64 }
+
+func (c *scanCounts) add(o scanCounts) { c.warnings += o.warnings; c.breaches += o.breaches }
+
+// countsOf counts the SLA level events of a change, and whether it turned the complaint breached.
+func countsOf(before *complaint.Complaint, ch *change) scanCounts {
+	var c scanCounts
+	for _, ev := range ch.events {
+		if ev.Type == complaint.EventSLA {
+			c.warnings++
+		}
+	}
+	if ch.after.Breached && !before.Breached {
+		c.breaches++
+	}
+	return c
+}
+
+// deskStats are the scanner's running totals.
+type deskStats struct{ warnings, breaches atomic.Int64 }
+
+func (s *deskStats) add(c scanCounts) {
+	s.warnings.Add(c.warnings)
+	s.breaches.Add(c.breaches)
+}
+
+// Stats are running totals of what this Desk's scanner recorded since New, for metrics.
+type Stats struct {
+	// SLAEvents counts SLA level events (warnings and breaches) the scanner wrote.
+	SLAEvents int64
+	// SLABreaches counts complaints the scanner found breaching an SLA target for the first time.
+	SLABreaches int64
+}
+
+// Stats returns the scanner's running totals (committed work only).
+func (d *Desk) Stats() Stats {
+	return Stats{SLAEvents: d.stats.warnings.Load(), SLABreaches: d.stats.breaches.Load()}
 }
 
 func (d *Desk) timerHandler(kind string) timerHandler {

@@ -80,6 +80,7 @@ func TestSafetyComplaintEscalatesOnTime(t *testing.T) {
 	_, err = f.desk.RunOnce(ctx)
 	require.NoError(t, err)
 	assert.Len(t, slaEvents(t, f, "acme", c.ID), before)
+	assert.Equal(t, redress.Stats{SLAEvents: int64(before), SLABreaches: 1}, f.desk.Stats(), "the metrics' totals")
 }
 
 // Acknowledging in time stops the first-response clock: its timers go away and nothing fires.

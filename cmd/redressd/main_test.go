@@ -140,6 +140,8 @@ func TestServeSQLite(t *testing.T) {
 	resp, body = s.do(t, "GET", "/metrics", "", "")
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	assert.Contains(t, string(body), `redress_intake_total{result="created"} 1`)
+	assert.Contains(t, string(body), "redress_sla_breaches_total 0", "SLA breaches are counted (none yet)")
+	assert.Contains(t, string(body), "redress_outbox_lag_seconds")
 	s.stop(t)
 
 	// The 201 was durable: the file holds the complaint.

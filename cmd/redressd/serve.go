@@ -122,6 +122,10 @@ func serve(ctx context.Context, args []string, stderr io.Writer) (err error) {
 	reloader := &ruleReloader{path: cfg.rules, desk: desk, log: log}
 
 	metrics := server.NewMetrics()
+	metrics.CounterFunc("redress_sla_events_total", "SLA warning and breach events the scanner wrote.",
+		func() float64 { return float64(desk.Stats().SLAEvents) })
+	metrics.CounterFunc("redress_sla_breaches_total", "Complaints the scanner found breaching an SLA target.",
+		func() float64 { return float64(desk.Stats().SLABreaches) })
 	srv, err := server.New(server.Config{
 		Desk: desk, Keys: keys, Logger: log, MaxBodyBytes: cfg.maxBody, Metrics: metrics,
 		TrackLimiter: server.NewLimiter(cfg.trackRate, cfg.trackBurst, 0, nil),
