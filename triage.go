@@ -58,9 +58,8 @@ func (d *Desk) triageIn(ctx context.Context, tx storage.ReadTx, rs *routing.Rule
 	if rs != nil {
 		lifetime := 1 // this complaint
 		if c.Customer.ID != "" {
-			// Grouped by day: the creation time is in the stores' customer index, so the count
-			// reads the index alone.
-			counts, err := tx.ComplaintCount(ctx, &storage.ComplaintCountParams{Tenant: c.Tenant, GroupBy: storage.ByDay, CustomerID: c.Customer.ID})
+			// One group: a count(*) over the stores' customer index, which reads the index alone.
+			counts, err := tx.ComplaintCount(ctx, &storage.ComplaintCountParams{Tenant: c.Tenant, CustomerID: c.Customer.ID})
 			if err != nil {
 				return nil, fmt.Errorf("redress: counting the customer's earlier complaints: %w", err)
 			}

@@ -141,7 +141,7 @@ func (p *ComplaintCountParams) Validate() error {
 	if p == nil {
 		return nilParams(p)
 	}
-	if !p.GroupBy.Valid() {
+	if p.GroupBy != "" && !p.GroupBy.Valid() {
 		return invalid("unknown dimension %q", p.GroupBy)
 	}
 	return ValidateTenant(p.Tenant)

@@ -204,7 +204,8 @@ func (d Dimension) Valid() bool {
 }
 
 // ComplaintCountParams selects what to count. Category, when set, restricts the count to one category
-// (useful with ByDay for a category's daily series).
+// (useful with ByDay for a category's daily series). An empty GroupBy counts everything selected as one
+// group, key "" (no row when nothing matches).
 type ComplaintCountParams struct {
 	Tenant   string
 	GroupBy  Dimension

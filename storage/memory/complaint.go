@@ -212,6 +212,8 @@ func (tx *tx) counted(tenant, category string, from, to time.Time) []*complaint.
 // dimension returns c's key for d.
 func dimension(c *complaint.Complaint, d storage.Dimension) string {
 	switch d {
+	case "":
+		return ""
 	case storage.ByCategory:
 		return c.Category
 	case storage.ByQueue:

@@ -322,6 +322,7 @@ func listSQL(p *storage.ComplaintListParams, limit int) (string, []any, error) {
 
 // groupKeys maps each dimension to the SQL expression it groups by.
 var groupKeys = map[storage.Dimension]string{
+	"":                 "''",
 	storage.ByCategory: "category",
 	storage.ByQueue:    "queue",
 	storage.ByAssignee: "assignee",

@@ -283,6 +283,7 @@ func listQuery(p *storage.ComplaintListParams, limit int) (string, []any, error)
 // dimensionExpr maps a count dimension to its SQL expression. ByDay floors created_at to whole UTC
 // days (also before 1970); the day number becomes a date in Go.
 var dimensionExpr = map[storage.Dimension]string{
+	"":                 "''",
 	storage.ByCategory: "category",
 	storage.ByQueue:    "queue",
 	storage.ByAssignee: "assignee",

@@ -369,8 +369,8 @@ func testLoopCountBacklog(t *testing.T, s storage.Store) {
 		window{name: "no such customer", customer: "nobody"})
 	for _, tenant := range []string{"acme", "globex"} {
 		for _, w := range ws {
-			for _, d := range Dimensions {
-				assertCounts(t, wantCount(all, tenant, w, d), count(t, s, tenant, w, d), "%s, %s, open %v, breached %v, by %s", tenant, w.name, w.open, w.breached, d)
+			for _, d := range append([]storage.Dimension{""}, Dimensions...) {
+				assertCounts(t, wantCount(all, tenant, w, d), count(t, s, tenant, w, d), "%s, %s, open %v, breached %v, by %q", tenant, w.name, w.open, w.breached, d)
 			}
 		}
 	}
