@@ -50,6 +50,12 @@
 //		go test ./bench -run '^$' -bench Query1M -benchtime 200x -count 5
 //	psql ... -c 'DROP SCHEMA redress_1m CASCADE'   # afterwards
 //
+// "cold" pages start from cursors spread over the year, so they read pages SQLite's and PostgreSQL's
+// own caches do not hold; whether those reads reach the disk depends on the operating system's page
+// cache. On the reference VM a freshly loaded 1M store is mostly not in it (cold pages 2-4 ms); after
+// reading the files once (cat the SQLite file, or PostgreSQL's base directory, to /dev/null) the same
+// cold pages take about 1 ms. Say which you measured.
+//
 // Without the variables each store's benchmarks skip with a message saying how to build it.
 // REDRESS_BENCH_TENANT names the tenant (default acme, the generator's default). TestQueryOperations
 // runs the same operations on a small store so that they stay correct between measurements.
