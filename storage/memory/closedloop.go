@@ -345,7 +345,7 @@ func (tx *tx) ComplaintTimes(ctx context.Context, p *storage.ComplaintTimesParam
 		return nil, err
 	}
 	var rows []*complaint.Complaint
-	for _, c := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
+	for c := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
 		if (p.Queue == "" || c.Queue == p.Queue) && (p.Assignee == "" || c.Assignee == p.Assignee) {
 			rows = append(rows, c)
 		}
@@ -353,7 +353,7 @@ func (tx *tx) ComplaintTimes(ctx context.Context, p *storage.ComplaintTimesParam
 	slices.SortFunc(rows, func(a, b *complaint.Complaint) int {
 		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
 	})
-	var out []storage.Times
+	out := make([]storage.Times, 0, len(rows))
 	for _, c := range rows {
 		out = append(out, storage.Times{ID: c.ID, Created: c.CreatedAt, Acknowledged: c.AcknowledgedAt, Resolved: c.ResolvedAt})
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"iter"
 	"slices"
 	"time"
 
@@ -198,15 +199,18 @@ func (tx *tx) ComplaintList(ctx context.Context, p *storage.ComplaintListParams)
 	return page, nil
 }
 
-// counted returns the complaints of tenant created in [from, to), of category when it is set.
-func (tx *tx) counted(tenant, category string, from, to time.Time) []*complaint.Complaint {
-	var out []*complaint.Complaint
-	for _, c := range tx.s.complaints {
-		if c.Tenant == tenant && (category == "" || c.Category == category) && inWindow(c.CreatedAt, from, to) {
-			out = append(out, c)
+// counted yields the complaints of tenant created in [from, to), of category when it is set, without
+// collecting them (aggregates over many complaints allocate nothing per complaint).
+func (tx *tx) counted(tenant, category string, from, to time.Time) iter.Seq[*complaint.Complaint] {
+	return func(yield func(*complaint.Complaint) bool) {
+		for _, c := range tx.s.complaints {
+			if c.Tenant == tenant && (category == "" || c.Category == category) && inWindow(c.CreatedAt, from, to) {
+				if !yield(c) {
+					return
+				}
+			}
 		}
 	}
-	return out
 }
 
 // dimension returns c's key for d.
@@ -239,7 +243,7 @@ func (tx *tx) ComplaintCount(ctx context.Context, p *storage.ComplaintCountParam
 		return nil, err
 	}
 	n := map[string]int64{}
-	for _, c := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
+	for c := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
 		if p.OpenOnly && !slices.Contains(complaint.OpenStatuses, c.Status) || p.BreachedOnly && !c.Breached ||
 			p.CustomerID != "" && c.Customer.ID != p.CustomerID {
 			continue
@@ -267,7 +271,7 @@ func (tx *tx) ComplaintStats(ctx context.Context, p *storage.ComplaintStatsParam
 		return nil, err
 	}
 	st := &storage.Stats{}
-	for _, c := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
+	for c := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
 		if p.Queue != "" && c.Queue != p.Queue || p.Assignee != "" && c.Assignee != p.Assignee {
 			continue
 		}
