@@ -31,6 +31,9 @@ const (
 	EventSurveyAnswered = complaint.EventFeedback
 	// EventFollowUp: a low score asks a person to follow up again (二次跟进).
 	EventFollowUp complaint.EventType = "follow_up"
+	// EventActionOverdue: a corrective action of a problem the complaint is linked to passed its due
+	// date (internal; attrs name the problem, action, kind, owner and due date), like an SLA level.
+	EventActionOverdue complaint.EventType = "action_overdue"
 	// EventProblemLinked: the complaint was linked to a problem record (internal).
 	EventProblemLinked complaint.EventType = "problem_linked"
 	// EventProblemClosed: the linked problem was closed with verified corrective actions; public

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/redresshq/redress/complaint"
 	"github.com/redresshq/redress/rca"
@@ -249,8 +250,8 @@ func (d *Desk) closeEvents(ctx context.Context, tx storage.Tx, p *rca.Problem, a
 // scanOverdue reports the corrective actions that fell overdue: it lists the problems due for a report
 // (storage ProblemListDue, across tenants, DefaultScanBatch at a time) and, for each, in its own
 // transaction, re-reads it, moves its OverdueReportedAt with rca.Problem.ReportOverdue, stores it under
-// its version and, with Config.Outbox, enqueues one TopicActionOverdue message per action; each action
-// is also logged. A version conflict means another scanner reported the problem first, so it is
+// its version, appends an EventActionOverdue per action to each linked complaint and, with
+// Config.Outbox, enqueues one TopicActionOverdue message per action; each action is also logged. A version conflict means another scanner reported the problem first, so it is
 // skipped: every overdue action is reported exactly once. It returns how many problems it reported.
 func (d *Desk) scanOverdue(ctx context.Context) (int, error) {
 	reported := 0
@@ -313,6 +314,25 @@ func (d *Desk) reportOverdue(ctx context.Context, tenant, id string) (bool, erro
 		p.Version = cur.Version + 1
 		if err := tx.ProblemUpdate(ctx, &storage.ProblemUpdateParams{Tenant: tenant, Problem: p, ExpectedVersion: cur.Version}); err != nil {
 			return err
+		}
+		// Each linked complaint's trail records the overdue actions, as it records SLA levels; with the
+		// outbox on, each event also goes out as complaint.action_overdue.
+		for _, cid := range p.Complaints {
+			c, err := tx.ComplaintGet(ctx, &storage.ComplaintGetParams{Tenant: tenant, ID: cid})
+			if errors.Is(err, storage.ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			ch := &change{before: c, after: c.Clone()}
+			for _, a := range acts {
+				d.addEvent(ch, complaint.Event{Type: EventActionOverdue, Actor: SystemActor.ID, At: now, Attrs: map[string]string{
+					"problem": p.ID, "action": a.ID, "kind": string(a.Kind), "owner": a.Owner, "due": a.Due.UTC().Format(time.RFC3339)}})
+			}
+			if err := d.write(ctx, tx, ch); err != nil {
+				return err
+			}
 		}
 		if !d.cfg.Outbox {
 			return nil

@@ -390,3 +390,53 @@ func TestChangeProblemRejectsUnknownProblem(t *testing.T) {
 	_, err := f.desk.ChangeProblem(context.Background(), redress.ProblemRequest{Tenant: "acme", ID: "nope", Actor: quality, Op: redress.ProblemReopen})
 	assert.True(t, errors.Is(err, redress.ErrNotFound))
 }
+
+// An overdue corrective action shows in the trail of every complaint the problem links, once, as an
+// internal event (and as a complaint.action_overdue webhook).
+func TestOverdueActionRecordedOnLinkedComplaints(t *testing.T) {
+	f := newFixture(t, withOutbox)
+	ctx := context.Background()
+	c1, _, err := f.desk.Intake(ctx, agent, sample("acme", "od-1"))
+	require.NoError(t, err)
+	c2, _, err := f.desk.Intake(ctx, agent, sample("acme", "od-2"))
+	require.NoError(t, err)
+	p, err := f.desk.OpenProblem(ctx, redress.OpenProblemRequest{Tenant: "acme", Actor: quality, Analysis: hingeAnalysis(),
+		Complaints: []string{c1.ID, c2.ID}})
+	require.NoError(t, err)
+	_, err = f.desk.ChangeProblem(ctx, redress.ProblemRequest{Tenant: "acme", ID: p.ID, Actor: quality, Op: redress.ProblemAddAction,
+		Action: rca.Action{Kind: rca.Corrective, Description: "thicker pin boss", Owner: "eng:wu", Due: f.clock.Now().Add(24 * time.Hour)}})
+	require.NoError(t, err)
+	drainOutbox(t, f.store)
+
+	overdue := func(id string) []complaint.Event {
+		evs, err := f.desk.Timeline(ctx, "acme", id)
+		require.NoError(t, err)
+		var out []complaint.Event
+		for _, ev := range evs {
+			if ev.Type == redress.EventActionOverdue {
+				out = append(out, ev)
+			}
+		}
+		return out
+	}
+	_, err = f.desk.RunOnce(ctx)
+	require.NoError(t, err)
+	assert.Empty(t, overdue(c1.ID), "not due yet")
+
+	f.clock.Advance(25 * time.Hour)
+	for range 2 {
+		_, err = f.desk.RunOnce(ctx)
+		require.NoError(t, err)
+	}
+	for _, id := range []string{c1.ID, c2.ID} {
+		evs := overdue(id)
+		require.Len(t, evs, 1, "reported once on %s", id)
+		assert.Equal(t, p.ID, evs[0].Attrs["problem"])
+		assert.Equal(t, "A1", evs[0].Attrs["action"])
+		assert.Equal(t, "eng:wu", evs[0].Attrs["owner"])
+		assert.False(t, evs[0].Public, "internal")
+	}
+	msgs := drainOutbox(t, f.store)
+	assert.Len(t, topics(msgs, "complaint."+string(redress.EventActionOverdue)), 2)
+	assert.Len(t, topics(msgs, redress.TopicActionOverdue), 1)
+}
