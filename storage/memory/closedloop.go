@@ -7,7 +7,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/redresshq/redress/complaint"
 	"github.com/redresshq/redress/feedback"
 	"github.com/redresshq/redress/rca"
 	"github.com/redresshq/redress/storage"
@@ -320,7 +319,7 @@ func (tx *tx) FeedbackTally(ctx context.Context, p *storage.FeedbackTallyParams)
 			key = s.AnsweredAt.UTC().Format(time.DateOnly)
 		default:
 			if c := tx.complaint(s.Tenant, s.ComplaintID); c != nil {
-				key = dimension(c, p.GroupBy)
+				key = complaintDimension(c, p.GroupBy)
 			}
 		}
 		for _, sc := range s.Response.Scores {
@@ -344,18 +343,16 @@ func (tx *tx) ComplaintTimes(ctx context.Context, p *storage.ComplaintTimesParam
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	var rows []*complaint.Complaint
-	for c := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
-		if (p.Queue == "" || c.Queue == p.Queue) && (p.Assignee == "" || c.Assignee == p.Assignee) {
-			rows = append(rows, c)
+	var rows []*aggRow
+	for r := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
+		if (p.Queue == "" || r.queue == p.Queue) && (p.Assignee == "" || r.assignee == p.Assignee) {
+			rows = append(rows, r)
 		}
 	}
-	slices.SortFunc(rows, func(a, b *complaint.Complaint) int {
-		return cmp.Or(a.CreatedAt.Compare(b.CreatedAt), cmp.Compare(a.ID, b.ID))
-	})
+	slices.SortFunc(rows, func(a, b *aggRow) int { return cmp.Or(cmp.Compare(a.created, b.created), cmp.Compare(a.id, b.id)) })
 	out := make([]storage.Times, 0, len(rows))
-	for _, c := range rows {
-		out = append(out, storage.Times{ID: c.ID, Created: c.CreatedAt, Acknowledged: c.AcknowledgedAt, Resolved: c.ResolvedAt})
+	for _, r := range rows {
+		out = append(out, storage.Times{ID: r.id, Created: fromMicro(r.created), Acknowledged: fromMicro(r.ack), Resolved: fromMicro(r.resolved)})
 	}
 	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"iter"
 	"slices"
 	"time"
 
@@ -103,6 +102,7 @@ func (tx *tx) ComplaintInsert(ctx context.Context, p *storage.ComplaintInsertPar
 		return fmt.Errorf("%w: %s reference %q", storage.ErrDuplicate, c.Channel, c.ExternalRef)
 	}
 	put(tx, tx.s.complaints, c.ID, c)
+	tx.indexInsert(c)
 	put(tx, tx.s.byCode, code, c.ID)
 	if c.ExternalRef != "" {
 		put(tx, tx.s.byRef, ref, c.ID)
@@ -127,6 +127,7 @@ func (tx *tx) ComplaintUpdate(ctx context.Context, p *storage.ComplaintUpdatePar
 	c := normalise(p.Complaint)
 	c.Channel, c.ExternalRef, c.TrackingCode, c.CreatedAt = old.Channel, old.ExternalRef, old.TrackingCode, old.CreatedAt
 	put(tx, tx.s.complaints, c.ID, c)
+	tx.indexUpdate(c)
 	return nil
 }
 
@@ -199,22 +200,8 @@ func (tx *tx) ComplaintList(ctx context.Context, p *storage.ComplaintListParams)
 	return page, nil
 }
 
-// counted yields the complaints of tenant created in [from, to), of category when it is set, without
-// collecting them (aggregates over many complaints allocate nothing per complaint).
-func (tx *tx) counted(tenant, category string, from, to time.Time) iter.Seq[*complaint.Complaint] {
-	return func(yield func(*complaint.Complaint) bool) {
-		for _, c := range tx.s.complaints {
-			if c.Tenant == tenant && (category == "" || c.Category == category) && inWindow(c.CreatedAt, from, to) {
-				if !yield(c) {
-					return
-				}
-			}
-		}
-	}
-}
-
-// dimension returns c's key for d.
-func dimension(c *complaint.Complaint, d storage.Dimension) string {
+// complaintDimension returns c's key for d (FeedbackTally groups by the surveyed complaint).
+func complaintDimension(c *complaint.Complaint, d storage.Dimension) string {
 	switch d {
 	case "":
 		return ""
@@ -243,12 +230,13 @@ func (tx *tx) ComplaintCount(ctx context.Context, p *storage.ComplaintCountParam
 		return nil, err
 	}
 	n := map[string]int64{}
-	for c := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
-		if p.OpenOnly && !slices.Contains(complaint.OpenStatuses, c.Status) || p.BreachedOnly && !c.Breached ||
-			p.CustomerID != "" && c.Customer.ID != p.CustomerID {
+	days := map[int64]string{}
+	for r := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
+		if p.OpenOnly && !slices.Contains(complaint.OpenStatuses, complaint.Status(r.status)) || p.BreachedOnly && !r.breached ||
+			p.CustomerID != "" && r.customer != p.CustomerID {
 			continue
 		}
-		n[dimension(c, p.GroupBy)]++
+		n[dimension(r, p.GroupBy, days)]++
 	}
 	var out []storage.Count
 	for k, v := range n {
@@ -271,32 +259,32 @@ func (tx *tx) ComplaintStats(ctx context.Context, p *storage.ComplaintStatsParam
 		return nil, err
 	}
 	st := &storage.Stats{}
-	for c := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
-		if p.Queue != "" && c.Queue != p.Queue || p.Assignee != "" && c.Assignee != p.Assignee {
+	for r := range tx.counted(p.Tenant, p.Category, p.CreatedFrom, p.CreatedTo) {
+		if p.Queue != "" && r.queue != p.Queue || p.Assignee != "" && r.assignee != p.Assignee {
 			continue
 		}
 		st.Total++
-		if !c.AcknowledgedAt.IsZero() {
+		if r.ack != 0 {
 			st.Acknowledged++
-			st.AckSeconds += c.AcknowledgedAt.Sub(c.CreatedAt).Seconds()
+			st.AckSeconds += float64(r.ack-r.created) / 1e6
 		}
-		if !c.ResolvedAt.IsZero() {
+		if r.resolved != 0 {
 			st.Resolved++
-			st.ResolveSeconds += c.ResolvedAt.Sub(c.CreatedAt).Seconds()
+			st.ResolveSeconds += float64(r.resolved-r.created) / 1e6
 		}
-		if c.Reopened > 0 {
+		if r.reopened {
 			st.Reopened++
 		}
-		if !c.ResolvedAt.IsZero() || c.Reopened > 0 {
+		if r.resolved != 0 || r.reopened {
 			st.ResolvedEver++
 		}
-		if c.RepeatOf != "" {
+		if r.repeat != "" {
 			st.Repeats++
 		}
-		if c.Breached {
+		if r.breached {
 			st.Breached++
 		}
-		if c.Status == complaint.StatusClosed {
+		if r.status == string(complaint.StatusClosed) {
 			st.Closed++
 		}
 	}

@@ -39,6 +39,8 @@ type Store struct {
 	problems   map[string]*rca.Problem     // by ID; IDs are unique across tenants
 	surveys    map[string]*feedback.Survey // by ID; IDs are unique across tenants
 	byToken    map[string]string           // token hash → survey ID; hashes are unique across tenants
+	rows       map[string]*tenantRows      // by tenant: the aggregates' compact rows (rows.go)
+	interned   map[string]string           // the rows' column values
 }
 
 type codeKey struct{ tenant, code string }
@@ -59,6 +61,8 @@ func New() *Store {
 		problems:   map[string]*rca.Problem{},
 		surveys:    map[string]*feedback.Survey{},
 		byToken:    map[string]string{},
+		rows:       map[string]*tenantRows{},
+		interned:   map[string]string{},
 	}
 }
 

@@ -29,6 +29,8 @@ type state struct {
 	problems   map[string]*rca.Problem
 	surveys    map[string]*feedback.Survey
 	byToken    map[string]string
+	rows       map[string][]aggRow
+	pos        map[string]map[string]int
 }
 
 func snapshot(s *Store) state {
@@ -42,6 +44,14 @@ func snapshot(s *Store) state {
 		problems:   map[string]*rca.Problem{},
 		surveys:    map[string]*feedback.Survey{},
 		byToken:    maps.Clone(s.byToken),
+		rows:       map[string][]aggRow{},
+		pos:        map[string]map[string]int{},
+	}
+	for tenant, tr := range s.rows {
+		if len(tr.rows) > 0 { // a tenant whose only insert was undone keeps an empty entry
+			st.rows[tenant] = slices.Clone(tr.rows)
+			st.pos[tenant] = maps.Clone(tr.pos)
+		}
 	}
 	for id, p := range s.problems {
 		st.problems[id] = p.Clone()
