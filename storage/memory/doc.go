@@ -26,9 +26,10 @@
 // # Cost
 //
 // Lookups by ID, tracking code, external reference and survey token hash are map lookups.
-// ComplaintList, ComplaintCount, ComplaintStats, ComplaintTimes, TimerClaimDue, OutboxClaim,
-// ProblemList, ProblemListDue, SurveyList and FeedbackTally scan every row of their kind: fine for the
-// thousands of rows of a test or a demo, not for production volumes (use storage/sqlite or
-// storage/postgres). ProblemListDue computes rca.Problem.NextReport on the fly where the SQL stores
+// ComplaintCount, ComplaintStats and ComplaintTimes scan the tenant's compact aggregate rows (kept
+// beside the records, in insertion order, with interned columns): about 1.5 ms for a Pareto of 100,000
+// complaints. ComplaintList, TimerClaimDue, OutboxClaim, ProblemList, ProblemListDue, SurveyList and
+// FeedbackTally scan every record of their kind: fine for the thousands of rows of a test or a demo,
+// not for production volumes (use storage/sqlite or storage/postgres). ProblemListDue computes rca.Problem.NextReport on the fly where the SQL stores
 // keep it in an indexed column.
 package memory
