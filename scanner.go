@@ -294,16 +294,16 @@ func (d *Desk) fire(ctx context.Context, tx storage.Tx, tm storage.Timer) (scanC
 }
 
 // scanCounts is what the scanner recorded.
-type scanCounts struct{ warnings, breaches int64 }
+type scanCounts struct{ slaEvents, breaches int64 }
 
-func (c *scanCounts) add(o scanCounts) { c.warnings += o.warnings; c.breaches += o.breaches }
+func (c *scanCounts) add(o scanCounts) { c.slaEvents += o.slaEvents; c.breaches += o.breaches }
 
 // countsOf counts the SLA level events of a change, and whether it turned the complaint breached.
 func countsOf(before *complaint.Complaint, ch *change) scanCounts {
 	var c scanCounts
 	for _, ev := range ch.events {
 		if ev.Type == complaint.EventSLA {
-			c.warnings++
+			c.slaEvents++
 		}
 	}
 	if ch.after.Breached && !before.Breached {
@@ -313,10 +313,10 @@ func countsOf(before *complaint.Complaint, ch *change) scanCounts {
 }
 
 // deskStats are the scanner's running totals.
-type deskStats struct{ warnings, breaches atomic.Int64 }
+type deskStats struct{ slaEvents, breaches atomic.Int64 }
 
 func (s *deskStats) add(c scanCounts) {
-	s.warnings.Add(c.warnings)
+	s.slaEvents.Add(c.slaEvents)
 	s.breaches.Add(c.breaches)
 }
 
@@ -330,7 +330,7 @@ type Stats struct {
 
 // Stats returns the scanner's running totals (committed work only).
 func (d *Desk) Stats() Stats {
-	return Stats{SLAEvents: d.stats.warnings.Load(), SLABreaches: d.stats.breaches.Load()}
+	return Stats{SLAEvents: d.stats.slaEvents.Load(), SLABreaches: d.stats.breaches.Load()}
 }
 
 func (d *Desk) timerHandler(kind string) timerHandler {

@@ -57,7 +57,7 @@ func (d *Desk) triageIn(ctx context.Context, tx storage.ReadTx, rs *routing.Rule
 	attrs := map[string]string{}
 	if rs != nil {
 		lifetime := 1 // this complaint
-		if c.Customer.ID != "" {
+		if c.Customer.ID != "" && rs.ReadsLifetimeComplaints() {
 			// One group: a count(*) over the stores' customer index, which reads the index alone.
 			counts, err := tx.ComplaintCount(ctx, &storage.ComplaintCountParams{Tenant: c.Tenant, CustomerID: c.Customer.ID})
 			if err != nil {

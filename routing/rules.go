@@ -133,7 +133,14 @@ type RuleSet struct {
 	loc   *time.Location
 	rules []*compiledRule // evaluation order
 	limit uint64
+	// lifetime is set when an expression reads the customer's lifetime complaint count.
+	lifetime bool
 }
+
+// ReadsLifetimeComplaints reports whether any rule's condition or priority expression reads
+// customer.lifetime_complaints. A caller can skip counting the customer's complaints (a query per
+// intake) when none does; Triage then sees whatever Input.LifetimeComplaints says.
+func (rs *RuleSet) ReadsLifetimeComplaints() bool { return rs.lifetime }
 
 // Mode returns how many rules may fire per complaint.
 func (rs *RuleSet) Mode() Mode { return rs.mode }
@@ -430,6 +437,11 @@ func CompileRules(rules []Rule, opts Options) (*RuleSet, error) {
 		return nil, joinRuleErrors(list)
 	}
 	slices.SortStableFunc(rs.rules, func(a, b *compiledRule) int { return cmp.Compare(b.Precedence, a.Precedence) })
+	// A textual check: a false positive (the name inside a string literal) only costs the caller a
+	// count; a reference cannot escape it, as every spelling of the field contains the name.
+	rs.lifetime = slices.ContainsFunc(rules, func(r Rule) bool {
+		return strings.Contains(r.When, "lifetime_complaints") || strings.Contains(r.PriorityExpr, "lifetime_complaints")
+	})
 	return rs, nil
 }
 

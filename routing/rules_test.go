@@ -225,3 +225,19 @@ func TestLoadRulesReadsJSON(t *testing.T) {
 	require.Equal(t, 1, rs.Len())
 	assert.Equal(t, 1, rs.Rules()[0].Priority)
 }
+
+func TestReadsLifetimeComplaints(t *testing.T) {
+	for _, tc := range []struct {
+		rules []Rule
+		want  bool
+	}{
+		{[]Rule{{Name: "vip", When: "customer.vip", Tags: []string{"vip"}}}, false},
+		{[]Rule{{Name: "vip", When: "customer.vip", Tags: []string{"vip"}},
+			{Name: "frequent", When: "customer.lifetime_complaints >= 3", Tags: []string{"frequent"}}}, true},
+		{[]Rule{{Name: "raise", When: "true", PriorityExpr: "complaint.customer.lifetime_complaints > 5 ? 1 : 3"}}, true},
+	} {
+		rs, err := CompileRules(tc.rules, Options{})
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, rs.ReadsLifetimeComplaints(), "%+v", tc.rules)
+	}
+}

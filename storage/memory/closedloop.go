@@ -12,45 +12,12 @@ import (
 	"github.com/redresshq/redress/storage"
 )
 
-// normaliseProblem returns the copy of p the store keeps: a deep copy with every time in UTC at
-// microsecond precision and empty collections nil, the form a JSON round trip through a SQL store
-// gives.
-func normaliseProblem(p *rca.Problem) *rca.Problem {
-	d := p.Clone()
-	for _, t := range []*time.Time{&d.CreatedAt, &d.UpdatedAt, &d.ClosedAt, &d.OverdueReportedAt} {
-		*t = storage.Time(*t)
-	}
-	for i := range d.Actions {
-		a := &d.Actions[i]
-		for _, t := range []*time.Time{&a.Due, &a.CreatedAt, &a.StartedAt, &a.DoneAt, &a.Check.VerifiedAt} {
-			*t = storage.Time(*t)
-		}
-	}
-	d.Team = nilIfEmpty(d.Team)
-	d.Whys = nilIfEmpty(d.Whys)
-	d.Causes = nilIfEmpty(d.Causes)
-	d.Complaints = nilIfEmpty(d.Complaints)
-	d.Actions = nilIfEmpty(d.Actions)
-	return d
-}
-
 // cloneSurvey returns a deep copy of s.
 func cloneSurvey(s *feedback.Survey) *feedback.Survey {
 	d := *s
 	d.Kinds = slices.Clone(s.Kinds)
 	d.Response.Scores = slices.Clone(s.Response.Scores)
 	return &d
-}
-
-// normaliseSurvey returns the copy of s the store keeps: deep, times normalised, empty slices nil.
-func normaliseSurvey(s *feedback.Survey) *feedback.Survey {
-	d := cloneSurvey(s)
-	for _, t := range []*time.Time{&d.ScheduledAt, &d.DueBy, &d.ExpiresAt, &d.SentAt, &d.AnsweredAt} {
-		*t = storage.Time(*t)
-	}
-	d.Kinds = nilIfEmpty(d.Kinds)
-	d.Response.Scores = nilIfEmpty(d.Response.Scores)
-	return d
 }
 
 func nilIfEmpty[S ~[]E, E any](s S) S {
@@ -180,7 +147,7 @@ func (tx *tx) ProblemInsert(ctx context.Context, p *storage.ProblemInsertParams)
 	if _, taken := tx.s.problems[p.Problem.ID]; taken {
 		return fmt.Errorf("%w: problem ID %q", storage.ErrDuplicate, p.Problem.ID)
 	}
-	put(tx, tx.s.problems, p.Problem.ID, normaliseProblem(p.Problem))
+	put(tx, tx.s.problems, p.Problem.ID, storage.NormalizeProblem(p.Problem))
 	return nil
 }
 
@@ -198,7 +165,7 @@ func (tx *tx) ProblemUpdate(ctx context.Context, p *storage.ProblemUpdateParams)
 	if old.Version != p.ExpectedVersion {
 		return fmt.Errorf("%w: problem %q is at version %d, not %d", storage.ErrConflict, old.ID, old.Version, p.ExpectedVersion)
 	}
-	pr := normaliseProblem(p.Problem)
+	pr := storage.NormalizeProblem(p.Problem)
 	pr.CreatedAt = old.CreatedAt
 	put(tx, tx.s.problems, pr.ID, pr)
 	return nil
@@ -258,7 +225,7 @@ func (tx *tx) SurveyInsert(ctx context.Context, p *storage.SurveyInsertParams) e
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	s := normaliseSurvey(p.Survey)
+	s := storage.NormalizeSurvey(p.Survey)
 	if tx.complaint(p.Tenant, s.ComplaintID) == nil {
 		return fmt.Errorf("%w: complaint %q of survey %q", storage.ErrNotFound, s.ComplaintID, s.ID)
 	}
@@ -287,7 +254,7 @@ func (tx *tx) SurveyUpdate(ctx context.Context, p *storage.SurveyUpdateParams) e
 	if old.Version != p.ExpectedVersion {
 		return fmt.Errorf("%w: survey %q is at version %d, not %d", storage.ErrConflict, old.ID, old.Version, p.ExpectedVersion)
 	}
-	s := normaliseSurvey(p.Survey)
+	s := storage.NormalizeSurvey(p.Survey)
 	s.ComplaintID, s.TokenHash, s.Kinds = old.ComplaintID, old.TokenHash, slices.Clone(old.Kinds)
 	put(tx, tx.s.surveys, s.ID, s)
 	return nil
@@ -308,6 +275,7 @@ func (tx *tx) FeedbackTally(ctx context.Context, p *storage.FeedbackTallyParams)
 		return nil, err
 	}
 	n := map[tallyKey]int64{}
+	rows := tx.s.rows[p.Tenant] // a survey's complaint exists, so the tenant has rows when it has surveys
 	for _, s := range tx.s.surveys {
 		if s.Tenant != p.Tenant || s.AnsweredAt.IsZero() || !inWindow(s.AnsweredAt, p.AnsweredFrom, p.AnsweredTo) {
 			continue
@@ -317,9 +285,9 @@ func (tx *tx) FeedbackTally(ctx context.Context, p *storage.FeedbackTallyParams)
 		case "":
 		case storage.ByDay:
 			key = s.AnsweredAt.UTC().Format(time.DateOnly)
-		default:
-			if c := tx.complaint(s.Tenant, s.ComplaintID); c != nil {
-				key = complaintDimension(c, p.GroupBy)
+		default: // a dimension of the surveyed complaint, from its aggregate row
+			if i, ok := rows.pos[s.ComplaintID]; ok {
+				key = dimension(&rows.rows[i], p.GroupBy, nil)
 			}
 		}
 		for _, sc := range s.Response.Scores {

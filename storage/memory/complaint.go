@@ -200,28 +200,6 @@ func (tx *tx) ComplaintList(ctx context.Context, p *storage.ComplaintListParams)
 	return page, nil
 }
 
-// complaintDimension returns c's key for d (FeedbackTally groups by the surveyed complaint).
-func complaintDimension(c *complaint.Complaint, d storage.Dimension) string {
-	switch d {
-	case "":
-		return ""
-	case storage.ByCategory:
-		return c.Category
-	case storage.ByQueue:
-		return c.Queue
-	case storage.ByAssignee:
-		return c.Assignee
-	case storage.ByChannel:
-		return c.Channel
-	case storage.ByStatus:
-		return string(c.Status)
-	case storage.BySeverity:
-		return string(c.Severity)
-	default: // storage.ByDay; Validate has rejected the rest
-		return c.CreatedAt.UTC().Format(time.DateOnly)
-	}
-}
-
 func (tx *tx) ComplaintCount(ctx context.Context, p *storage.ComplaintCountParams) ([]storage.Count, error) {
 	if err := tx.readable(ctx); err != nil {
 		return nil, err

@@ -20,22 +20,6 @@ import (
 // that fails in a way the contract names leaves the PostgreSQL transaction usable: inserts use
 // ON CONFLICT DO NOTHING and existence checks inside the statement.
 
-// normalizeProblem returns a copy of p with every time in storage precision (UTC, microseconds), so
-// that what is stored, and its next_report column, is what every adapter would return.
-func normalizeProblem(p *rca.Problem) *rca.Problem {
-	d := p.Clone()
-	for _, t := range []*time.Time{&d.CreatedAt, &d.UpdatedAt, &d.ClosedAt, &d.OverdueReportedAt} {
-		*t = storage.Time(*t)
-	}
-	for i := range d.Actions {
-		a := &d.Actions[i]
-		for _, t := range []*time.Time{&a.Due, &a.CreatedAt, &a.StartedAt, &a.DoneAt, &a.Check.VerifiedAt} {
-			*t = storage.Time(*t)
-		}
-	}
-	return d
-}
-
 // problemRow returns the encoded document of a normalised problem, its next_report column (nil when
 // no open action is left to report) and its complaint IDs as a non-nil array.
 func problemRow(p *rca.Problem) (doc []byte, next any, complaints []string, err error) {
@@ -111,7 +95,7 @@ func (t *tx) ProblemInsert(ctx context.Context, p *storage.ProblemInsertParams) 
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	pr := normalizeProblem(p.Problem)
+	pr := storage.NormalizeProblem(p.Problem)
 	doc, next, complaints, err := problemRow(pr)
 	if err != nil {
 		return err
@@ -155,7 +139,7 @@ func (t *tx) ProblemUpdate(ctx context.Context, p *storage.ProblemUpdateParams) 
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	pr := normalizeProblem(p.Problem)
+	pr := storage.NormalizeProblem(p.Problem)
 	doc, next, complaints, err := problemRow(pr)
 	if err != nil {
 		return err
@@ -300,17 +284,8 @@ var scoreColumns = []struct {
 // nil (as every adapter returns them), and the values of its scheduled_at, answered_at, csat, nps and
 // ces columns.
 func surveyRow(s *feedback.Survey) ([]byte, []any, error) {
-	d := *s
-	for _, t := range []*time.Time{&d.ScheduledAt, &d.DueBy, &d.ExpiresAt, &d.SentAt, &d.AnsweredAt} {
-		*t = storage.Time(*t)
-	}
-	if len(d.Kinds) == 0 {
-		d.Kinds = nil
-	}
-	if len(d.Response.Scores) == 0 {
-		d.Response.Scores = nil
-	}
-	doc, err := json.Marshal(&d)
+	d := storage.NormalizeSurvey(s)
+	doc, err := json.Marshal(d)
 	if err != nil {
 		return nil, nil, fmt.Errorf("postgres: encode survey %s: %w", s.ID, err)
 	}

@@ -17,34 +17,28 @@ import (
 // All events of one EventAppend go in as one statement over parallel arrays, whatever their number.
 // Events of a complaint the tenant does not have are filtered out, and ON CONFLICT DO NOTHING drops a
 // taken sequence number, so both show up as missing rows instead of errors that would abort the
-// caller's transaction.
-const appendEventsSQL = `INSERT INTO events (tenant, complaint_id, seq, id, type, at, public, record)
+// caller's transaction. The variants differ only in how they check that the complaint exists.
+const (
+	insertEventsHead = `INSERT INTO events (tenant, complaint_id, seq, id, type, at, public, record)
 SELECT $1, u.complaint_id, u.seq, u.id, u.type, u.at, u.public, u.record::json
 FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[], $8::text[])
 	AS u(complaint_id, seq, id, type, at, public, record)
-WHERE EXISTS (SELECT FROM complaints c WHERE c.tenant = $1 AND c.id = u.complaint_id)
-ON CONFLICT DO NOTHING
+`
+	insertEventsTail = `ON CONFLICT DO NOTHING
 RETURNING complaint_id, seq`
 
-// appendOneComplaintEventsSQL is appendEventsSQL for events of one complaint ($9), the Desk's case:
-// the existence check does not depend on the row, so it runs once (an InitPlan on the primary key). The
-// correlated check of appendEventsSQL lets the planner choose a hash semi-join that reads the tenant's
-// whole complaints table for every append once the generic plan is in use.
-const appendOneComplaintEventsSQL = `INSERT INTO events (tenant, complaint_id, seq, id, type, at, public, record)
-SELECT $1, u.complaint_id, u.seq, u.id, u.type, u.at, u.public, u.record::json
-FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[], $8::text[])
-	AS u(complaint_id, seq, id, type, at, public, record)
-WHERE EXISTS (SELECT FROM complaints c WHERE c.tenant = $1 AND c.id = $9::text)
-ON CONFLICT DO NOTHING
-RETURNING complaint_id, seq`
-
-// appendKnownEventsSQL is appendEventsSQL for a complaint the transaction has seen: no existence check.
-const appendKnownEventsSQL = `INSERT INTO events (tenant, complaint_id, seq, id, type, at, public, record)
-SELECT $1, u.complaint_id, u.seq, u.id, u.type, u.at, u.public, u.record::json
-FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::timestamptz[], $7::boolean[], $8::text[])
-	AS u(complaint_id, seq, id, type, at, public, record)
-ON CONFLICT DO NOTHING
-RETURNING complaint_id, seq`
+	// appendEventsSQL checks each event's complaint.
+	appendEventsSQL = insertEventsHead +
+		"WHERE EXISTS (SELECT FROM complaints c WHERE c.tenant = $1 AND c.id = u.complaint_id)\n" + insertEventsTail
+	// appendOneComplaintEventsSQL is for events of one complaint ($9), the Desk's case: the existence
+	// check does not depend on the row, so it runs once (an InitPlan on the primary key). The correlated
+	// check of appendEventsSQL lets the planner choose a hash semi-join that reads the tenant's whole
+	// complaints table for every append once the generic plan is in use.
+	appendOneComplaintEventsSQL = insertEventsHead +
+		"WHERE EXISTS (SELECT FROM complaints c WHERE c.tenant = $1 AND c.id = $9::text)\n" + insertEventsTail
+	// appendKnownEventsSQL is for a complaint the transaction has seen: no existence check.
+	appendKnownEventsSQL = insertEventsHead + insertEventsTail
+)
 
 // appendEventSQL is appendEventsSQL for the common single event: plain parameters instead of seven
 // arrays to encode, bind and unnest.

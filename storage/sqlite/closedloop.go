@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/redresshq/redress/feedback"
 	"github.com/redresshq/redress/rca"
@@ -49,22 +48,6 @@ const (
 var closedLoopQueries = []string{
 	qProblemInsert, qProblemUpdate, qProblemVersion, qProblemGet, qProblemDueAll, qProblemDueTenant,
 	qSurveyInsert, qSurveyCurrent, qSurveyUpdate, qSurveyGet, qSurveyGetByToken, qSurveyList,
-}
-
-// normalizeProblem returns a copy of p with every time in storage precision (UTC, microseconds), so
-// that what is stored, and its next_report column, is what every adapter would return.
-func normalizeProblem(p *rca.Problem) *rca.Problem {
-	d := p.Clone()
-	for _, t := range []*time.Time{&d.CreatedAt, &d.UpdatedAt, &d.ClosedAt, &d.OverdueReportedAt} {
-		*t = storage.Time(*t)
-	}
-	for i := range d.Actions {
-		a := &d.Actions[i]
-		for _, t := range []*time.Time{&a.Due, &a.CreatedAt, &a.StartedAt, &a.DoneAt, &a.Check.VerifiedAt} {
-			*t = storage.Time(*t)
-		}
-	}
-	return d
 }
 
 // nextReport is the next_report column of p: NULL when no open action is left to report.
@@ -109,7 +92,7 @@ func (t *tx) ProblemInsert(ctx context.Context, p *storage.ProblemInsertParams) 
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	pr := normalizeProblem(p.Problem)
+	pr := storage.NormalizeProblem(p.Problem)
 	doc, err := encodeProblem(pr)
 	if err != nil {
 		return err
@@ -130,7 +113,7 @@ func (t *tx) ProblemUpdate(ctx context.Context, p *storage.ProblemUpdateParams) 
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	pr := normalizeProblem(p.Problem)
+	pr := storage.NormalizeProblem(p.Problem)
 	doc, err := encodeProblem(pr)
 	if err != nil {
 		return err
@@ -277,22 +260,6 @@ var scoreColumns = []struct {
 	col  string
 }{{feedback.CSAT, "csat"}, {feedback.NPS, "nps"}, {feedback.CES, "ces"}}
 
-// normalizeSurvey returns a copy of s with every time in storage precision and empty kinds and
-// scores nil, as every adapter returns them. The slices are shared: the copy is only encoded.
-func normalizeSurvey(s *feedback.Survey) *feedback.Survey {
-	d := *s
-	for _, t := range []*time.Time{&d.ScheduledAt, &d.DueBy, &d.ExpiresAt, &d.SentAt, &d.AnsweredAt} {
-		*t = storage.Time(*t)
-	}
-	if len(d.Kinds) == 0 {
-		d.Kinds = nil
-	}
-	if len(d.Response.Scores) == 0 {
-		d.Response.Scores = nil
-	}
-	return &d
-}
-
 // surveyArgs returns the values of the answered_at, csat, nps and ces columns of s.
 func surveyArgs(s *feedback.Survey) []any {
 	args := []any{nullMicros(s.AnsweredAt)}
@@ -329,7 +296,7 @@ func (t *tx) SurveyInsert(ctx context.Context, p *storage.SurveyInsertParams) er
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	s := normalizeSurvey(p.Survey)
+	s := storage.NormalizeSurvey(p.Survey)
 	doc, err := encodeSurvey(s)
 	if err != nil {
 		return err
@@ -349,7 +316,7 @@ func (t *tx) SurveyUpdate(ctx context.Context, p *storage.SurveyUpdateParams) er
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	s := normalizeSurvey(p.Survey)
+	s := storage.NormalizeSurvey(p.Survey)
 	var (
 		version int64
 		stored  []byte
@@ -387,15 +354,7 @@ func (t *tx) SurveyUpdate(ctx context.Context, p *storage.SurveyUpdateParams) er
 
 // getSurvey runs a query that selects one survey document.
 func (t *readTx) getSurvey(ctx context.Context, what, query string, args ...any) (*feedback.Survey, error) {
-	var doc []byte
-	err := t.queryRow(ctx, query, args...).Scan(&doc)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("%w: survey %s", storage.ErrNotFound, what)
-	case err != nil:
-		return nil, fmt.Errorf("sqlite: get survey %s: %w", what, mapError(err))
-	}
-	return decodeSurvey(doc)
+	return getDoc(ctx, t, "survey", what, decodeSurvey, query, args...)
 }
 
 // SurveyGet implements storage.ReadTx: storage.ErrNotFound when the tenant has no such survey.

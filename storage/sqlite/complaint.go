@@ -122,17 +122,25 @@ func (t *tx) ComplaintUpdate(ctx context.Context, p *storage.ComplaintUpdatePara
 	return nil
 }
 
-// getOne runs a query that selects one body.
-func (t *readTx) getOne(ctx context.Context, what, query string, args ...any) (*complaint.Complaint, error) {
-	var body []byte
-	err := t.queryRow(ctx, query, args...).Scan(&body)
+// getDoc runs a query that selects one JSON document of a noun (complaint, survey) and decodes it:
+// storage.ErrNotFound when there is no row.
+func getDoc[T any](ctx context.Context, t *readTx, noun, what string, decode func([]byte) (T, error), query string, args ...any) (T, error) {
+	var doc []byte
+	err := t.queryRow(ctx, query, args...).Scan(&doc)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return nil, fmt.Errorf("%w: complaint %s", storage.ErrNotFound, what)
+		var zero T
+		return zero, fmt.Errorf("%w: %s %s", storage.ErrNotFound, noun, what)
 	case err != nil:
-		return nil, fmt.Errorf("sqlite: get complaint %s: %w", what, mapError(err))
+		var zero T
+		return zero, fmt.Errorf("sqlite: get %s %s: %w", noun, what, mapError(err))
 	}
-	return decodeComplaint(body)
+	return decode(doc)
+}
+
+// getOne runs a query that selects one complaint body.
+func (t *readTx) getOne(ctx context.Context, what, query string, args ...any) (*complaint.Complaint, error) {
+	return getDoc(ctx, t, "complaint", what, decodeComplaint, query, args...)
 }
 
 // ComplaintGet implements storage.ReadTx: storage.ErrNotFound when there is no such complaint in the

@@ -125,40 +125,8 @@ func surveyToken(c *complaint.Complaint, i int) (token, hash string) {
 // CanonicalProblem returns what a conforming store gives back for p: a deep copy with every time
 // (the problem's and its actions') normalised with [storage.Time] and empty team, why chain, causes,
 // complaint links and actions as nil.
-func CanonicalProblem(p *rca.Problem) *rca.Problem {
-	d := p.Clone()
-	for _, t := range []*time.Time{&d.CreatedAt, &d.UpdatedAt, &d.ClosedAt, &d.OverdueReportedAt} {
-		*t = storage.Time(*t)
-	}
-	for i := range d.Actions {
-		a := &d.Actions[i]
-		for _, t := range []*time.Time{&a.Due, &a.CreatedAt, &a.StartedAt, &a.DoneAt, &a.Check.VerifiedAt} {
-			*t = storage.Time(*t)
-		}
-	}
-	d.Team = emptyToNil(d.Team)
-	d.Whys = emptyToNil(d.Whys)
-	d.Causes = emptyToNil(d.Causes)
-	d.Complaints = emptyToNil(d.Complaints)
-	d.Actions = emptyToNil(d.Actions)
-	return d
-}
+func CanonicalProblem(p *rca.Problem) *rca.Problem { return storage.NormalizeProblem(p) }
 
 // CanonicalSurvey returns what a conforming store gives back for s: a deep copy with its times
 // normalised and empty kinds and scores as nil.
-func CanonicalSurvey(s *feedback.Survey) *feedback.Survey {
-	d := *s
-	for _, t := range []*time.Time{&d.ScheduledAt, &d.DueBy, &d.ExpiresAt, &d.SentAt, &d.AnsweredAt} {
-		*t = storage.Time(*t)
-	}
-	d.Kinds = emptyToNil(slices.Clone(s.Kinds))
-	d.Response.Scores = emptyToNil(slices.Clone(s.Response.Scores))
-	return &d
-}
-
-func emptyToNil[S ~[]E, E any](s S) S {
-	if len(s) == 0 {
-		return nil
-	}
-	return s
-}
+func CanonicalSurvey(s *feedback.Survey) *feedback.Survey { return storage.NormalizeSurvey(s) }
